@@ -1,0 +1,32 @@
+import type { EventRow } from '../../domain/event.js';
+
+/** Query parameters bound by name; the SQL declares each one as `{name:Type}` (ClickHouse syntax). */
+export type QueryParams = Record<string, string | number | bigint | boolean | null | readonly string[] | readonly number[]>;
+
+/**
+ * The event store: ClickHouse SQL, embedded through chDB or remote through @clickhouse/client.
+ * The same DDL and the same SQL run on both; only transport differs.
+ */
+export interface EventStore {
+  /** Creates the database and tables if missing. Idempotent. */
+  migrate(): Promise<void>;
+  /**
+   * Inserts one batch. `token` makes the insert idempotent: the same token with the same rows stores them once,
+   * so a batch retried after a crash (journal replay) is never duplicated.
+   */
+  insertBatch(rows: readonly EventRow[], token: string): Promise<void>;
+  /** Runs a SELECT with bound parameters and returns its rows (64-bit integers arrive as strings). */
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  /** Runs a statement without a result (DDL, ALTER ... DELETE). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Fully qualified name of the events table, for SQL text (an identifier we own, never user input). */
+  readonly eventsTable: string;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  engine: string;
+  detail?: string;
+}

@@ -1,0 +1,1 @@
+// placeholder until the tracker lands (issue 3)
