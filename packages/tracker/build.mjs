@@ -1,1 +1,107 @@
-// placeholder until the tracker lands (issue 3)
+// Builds the tracker variants into dist/: each as a stable alias (s.js), a content-addressed copy for immutable
+// caching (s.<hash>.js), precompressed .gz/.br files, and dist/manifest.json describing them (README.md, "Serving").
+// Usage: node build.mjs            (writes dist/)
+// Also importable: `buildTracker({ outDir })` returns the manifest without touching dist/ unless asked.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { transform } from 'esbuild';
+import { minify } from 'terser';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Byte budgets of issue 3, gzipped. The size test asserts them; the build refuses to exceed them. */
+export const BUDGETS = { default: 1024, full: 1536 };
+
+/** Every optional feature is off in `s.js` and on in `s.full.js`. Names match the `declare const`s in src/s.ts. */
+export const VARIANTS = [
+  { name: 'default', file: 's.js', features: {} },
+  {
+    name: 'full',
+    file: 's.full.js',
+    features: { FEATURE_FORMS: true, FEATURE_TAGGED_REVENUE: true, FEATURE_MANUAL_URL: true },
+  },
+];
+export const ALL_FEATURES = [
+  'FEATURE_OUTBOUND',
+  'FEATURE_DOWNLOADS',
+  'FEATURE_TAGGED',
+  'FEATURE_404',
+  'FEATURE_BFCACHE',
+  'FEATURE_PRERENDER',
+  'FEATURE_FORMS',
+  'FEATURE_TAGGED_REVENUE',
+  'FEATURE_MANUAL_URL',
+];
+
+/** Gzipped size as a server would send it; the larger of the default and the maximum level, so no setting beats the budget. */
+export function gzipBytes(code) {
+  return Math.max(gzipSync(code).length, gzipSync(code, { level: 9 }).length);
+}
+
+export async function compile(source, features) {
+  const define = Object.fromEntries(ALL_FEATURES.map((flag) => [flag, String(Boolean(features[flag]))]));
+  // es2019: optional catch binding and object spread, but no `?.` (Safari < 13.1 would reject the whole file).
+  const { code: plain } = await transform(source, { loader: 'ts', target: 'es2019', define, legalComments: 'none' });
+  const { code } = await minify(plain, {
+    ecma: 2019,
+    toplevel: true,
+    compress: { passes: 3, unsafe: true, unsafe_arrows: true, pure_getters: true, booleans_as_integers: false },
+    mangle: { toplevel: true },
+    format: { comments: false, wrap_func_args: false },
+  });
+  if (!code) throw new Error('terser produced no output');
+  return code.endsWith(';') ? code.slice(0, -1) : code;
+}
+
+/**
+ * Compiles every variant. With `outDir`, writes the files and `manifest.json` there.
+ * @returns {Promise<Record<string, {file: string, versionedFile: string, sri: string, bytes: number, gzipBytes: number, brotliBytes: number, budget: number, features: string[]}>>}
+ */
+export async function buildTracker({ outDir } = {}) {
+  const source = await readFile(join(here, 'src', 's.ts'), 'utf8');
+  const manifest = {};
+  if (outDir) await mkdir(outDir, { recursive: true });
+  for (const variant of VARIANTS) {
+    const code = await compile(source, variant.features);
+    const buffer = Buffer.from(code);
+    const contentHash = createHash('sha256').update(buffer).digest('hex').slice(0, 10);
+    const versionedFile = variant.file.replace(/\.js$/, `.${contentHash}.js`);
+    const gz = gzipSync(buffer, { level: 9 });
+    const br = brotliCompressSync(buffer, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } });
+    manifest[variant.name] = {
+      file: variant.file,
+      versionedFile,
+      sri: `sha384-${createHash('sha384').update(buffer).digest('base64')}`,
+      bytes: buffer.length,
+      gzipBytes: gzipBytes(buffer),
+      brotliBytes: br.length,
+      budget: BUDGETS[variant.name],
+      features: Object.keys(variant.features),
+    };
+    if (outDir) {
+      for (const name of [variant.file, versionedFile]) {
+        await writeFile(join(outDir, name), buffer);
+        await writeFile(join(outDir, `${name}.gz`), gz);
+        await writeFile(join(outDir, `${name}.br`), br);
+      }
+    }
+  }
+  if (outDir) await writeFile(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const manifest = await buildTracker({ outDir: join(here, 'dist') });
+  let overBudget = false;
+  for (const [name, entry] of Object.entries(manifest)) {
+    const over = entry.gzipBytes > entry.budget;
+    overBudget ||= over;
+    console.log(
+      `${entry.file.padEnd(10)} ${String(entry.bytes).padStart(5)} B, ${entry.gzipBytes} B gzip, ${entry.brotliBytes} B brotli (budget ${entry.budget})${over ? '  OVER BUDGET' : ''}  -> ${entry.versionedFile} [${name}]`,
+    );
+  }
+  if (overBudget) process.exitCode = 1;
+}

@@ -39,3 +39,14 @@ export class DuplicateSiteError extends Error {
     super(`A site for ${domain} already exists`);
   }
 }
+
+/** A site was rejected before reaching the database: its domain or time zone is not valid. Maps to a 400. */
+export class InvalidSiteError extends Error {
+  override name = 'InvalidSiteError';
+  constructor(
+    readonly field: 'domain' | 'timezone',
+    message: string,
+  ) {
+    super(message);
+  }
+}

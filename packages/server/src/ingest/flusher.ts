@@ -1,0 +1,157 @@
+import type { EventStore } from '../storage/events/event-store.js';
+import type { Journal } from './journal.js';
+
+/**
+ * Moves journaled events into the event store, one batch at a time, each insert carrying the batch's deterministic
+ * token. A failed insert is retried with backoff, the same batch with the same token, and never skipped: while the
+ * store is down, events wait in the journal (until maxPending turns ingestion into 503 + Retry-After).
+ */
+
+export interface FlusherOptions {
+  journal: Pick<Journal, 'readBatch' | 'pending'>;
+  store: Pick<EventStore, 'insertBatch'>;
+  /** Pause between drains; events are queryable roughly this long after they were acknowledged. */
+  intervalMs: number;
+  /** Most events per insert. */
+  batchMax: number;
+  /** After each batch reached the store: its size and how long the insert took. */
+  onFlush?: (rows: number, ms: number) => void;
+  /** Each failed attempt (it will be retried). */
+  onError?: (error: unknown) => void;
+  logger?: FlusherLogger;
+  /** First retry delay; doubles up to retryMaxMs. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** How long stop() keeps trying to drain; what is left stays in the journal for the next start. */
+  stopTimeoutMs?: number;
+}
+
+/** A pino logger fits. */
+export interface FlusherLogger {
+  warn(details: object, message: string): void;
+}
+
+export interface Flusher {
+  /** Starts draining every intervalMs. */
+  start(): void;
+  /** Resolves once everything pending when called (and appended meanwhile) is in the store. Retries until then. */
+  flushNow(): Promise<void>;
+  /** Stops the timer and drains what is left (bounded by stopTimeoutMs). */
+  stop(): Promise<void>;
+}
+
+export function createFlusher(options: FlusherOptions): Flusher {
+  const { journal, store, onFlush, onError, logger } = options;
+  const intervalMs = Math.max(1, options.intervalMs);
+  const batchMax = Math.max(1, Math.floor(options.batchMax));
+  const retryInitialMs = Math.max(1, options.retryInitialMs ?? 100);
+  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5000);
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let stopping = false;
+  /** Set when stop() gives up: the drain loop returns instead of retrying again. */
+  let abandoned = false;
+  /** Wakes a backoff sleep early (stop() wants its final attempt now, not after up to retryMaxMs). */
+  let wake: (() => void) | undefined;
+  let drainChain: Promise<void> = Promise.resolve();
+
+  /** Moves batches until the journal has none left. Throws only when abandoned. */
+  async function drain(): Promise<void> {
+    let failures = 0;
+    while (!abandoned) {
+      try {
+        const batch = await journal.readBatch(batchMax);
+        if (!batch) return;
+        const started = performance.now();
+        await store.insertBatch(batch.rows, batch.token);
+        const elapsed = performance.now() - started;
+        await batch.commit();
+        failures = 0;
+        safely(() => onFlush?.(batch.rows.length, elapsed));
+      } catch (error) {
+        failures++;
+        safely(() => onError?.(error));
+        const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(failures - 1, 20));
+        // Jitter keeps several nodes from hammering a recovering ClickHouse in lockstep.
+        await sleep(delay * (0.5 + Math.random() * 0.5));
+      }
+    }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = setTimeout(done, ms);
+      function done() {
+        clearTimeout(handle);
+        if (wake === done) wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  /** One drain at a time; callers queue behind the running one and then drain what arrived since. */
+  function runDrain(): Promise<void> {
+    const next = drainChain.then(async () => {
+      running = true;
+      try {
+        await drain();
+      } finally {
+        running = false;
+      }
+    });
+    drainChain = next.catch(() => undefined);
+    return next;
+  }
+
+  function schedule() {
+    if (stopping) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      const tick = running ? drainChain : runDrain();
+      void tick.finally(schedule);
+    }, intervalMs);
+    // The HTTP server keeps the process alive; a pending flush must not keep it from exiting after shutdown.
+    timer.unref();
+  }
+
+  return {
+    start() {
+      if (timer || stopping) return;
+      schedule();
+    },
+
+    flushNow: () => runDrain(),
+
+    async stop() {
+      if (stopping) return drainChain;
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      wake?.();
+      let deadline: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        deadline = setTimeout(() => resolve('timeout'), stopTimeoutMs);
+      });
+      const outcome = await Promise.race([runDrain().then(() => 'drained' as const), timedOut]);
+      clearTimeout(deadline);
+      if (outcome === 'timeout') {
+        abandoned = true;
+        wake?.();
+        await drainChain;
+        logger?.warn({ pending: journal.pending() }, 'stopped before every event reached the event store; the journal keeps them for the next start');
+      }
+    },
+  };
+}
+
+/** A throwing metrics callback must not turn a successful flush into a retry. */
+function safely(callback: () => void) {
+  try {
+    callback();
+  } catch {
+    // ignored on purpose
+  }
+}

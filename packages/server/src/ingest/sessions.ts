@@ -1,0 +1,189 @@
+import { ENGAGEMENT, PAGEVIEW } from '../domain/event.js';
+import { sessionIdFor } from '../domain/visitor-id.js';
+import type { StateStore } from '../storage/state/state-store.js';
+
+/** DESIGN.md "Event model": 30 minutes of inactivity end a session. */
+export const SESSION_TIMEOUT_MS = 30 * 60_000;
+
+/** One visit, as kept in the state store while it may still continue. */
+export interface SessionRecord {
+  sessionId: string;
+  /**
+   * The visitor id the session started under. A visit that crosses midnight UTC keeps it, so the visit stays one
+   * visitor and one session although the daily salt changed under it.
+   */
+  visitorId: string;
+  /** Event time (epoch ms) of the first event. */
+  startedAt: number;
+  /** Event time of the latest event; inactivity is measured from here. */
+  lastSeen: number;
+  entryPath: string;
+  pageviews: number;
+  /**
+   * Interactive events other than pageviews. A session with one pageview and no interaction is a bounce
+   * (DESIGN.md), so `pageviews === 1 && interactions === 0` reads as "bounced so far".
+   */
+  interactions: number;
+}
+
+export interface SessionEvent {
+  siteId: number;
+  /** Visitor id under the salt of the event's UTC day. */
+  visitorId: string;
+  /** The same visitor's id under the previous day's salt, when that salt still exists. */
+  previousVisitorId?: string;
+  /** Event time (epoch ms). Sessions are measured on event time, so an import of history in ts order works. */
+  ts: number;
+  name: string;
+  pathname: string;
+  interactive: boolean;
+}
+
+export type SessionOutcome =
+  | { ok: true; session: SessionRecord }
+  /** Engagement reports time on an existing pageview; without a live session there is nothing to attach it to. */
+  | { ok: false; reason: 'no_session_for_engagement' };
+
+export interface SessionTracker {
+  /** Continues the visitor's session or starts a new one, and records the event in it. Never throws on bad state. */
+  track(event: SessionEvent): Promise<SessionOutcome>;
+}
+
+export interface SessionTrackerDeps {
+  state: StateStore;
+  /** Wall clock (epoch ms), used only for the store TTL. */
+  clock: () => number;
+}
+
+/**
+ * Visitor sessions in the state store, one key per (site, visitor).
+ *
+ * Two events of one visitor that arrive together on this node are serialised per key, so they cannot both start a
+ * session. (Across nodes the Redis adapter will need its own atomicity; the record format does not change.)
+ *
+ * @example
+ * const sessions = createSessionTracker({ state, clock: Date.now });
+ * const outcome = await sessions.track({ siteId: 1, visitorId, ts, name: 'pageview', pathname: '/', interactive: true });
+ */
+export function createSessionTracker({ state, clock }: SessionTrackerDeps): SessionTracker {
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  function keyFor(siteId: number, visitorId: string): string {
+    return `session:${siteId}:${visitorId}`;
+  }
+
+  /** Runs `work` after every earlier call for the same key has finished. */
+  function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = inFlight.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(key, settled);
+    void settled.then(() => {
+      if (inFlight.get(key) === settled) inFlight.delete(key);
+    });
+    return next;
+  }
+
+  async function read(key: string): Promise<SessionRecord | undefined> {
+    const stored = await state.get(key);
+    if (stored === null) return undefined;
+    return parseSessionRecord(stored);
+  }
+
+  return {
+    track(event) {
+      const key = keyFor(event.siteId, event.visitorId);
+      return serialised(key, async () => {
+        const isPageview = event.name === PAGEVIEW;
+        let session = await read(key);
+
+        if (
+          (session === undefined || !continuesAt(session, event.ts)) &&
+          event.previousVisitorId !== undefined &&
+          event.previousVisitorId !== event.visitorId
+        ) {
+          // the visit may have started before midnight UTC, under yesterday's salt
+          const yesterdays = await read(keyFor(event.siteId, event.previousVisitorId));
+          if (yesterdays !== undefined && continuesAt(yesterdays, event.ts)) session = yesterdays;
+        }
+
+        if (session !== undefined && continuesAt(session, event.ts)) {
+          session = {
+            ...session,
+            startedAt: Math.min(session.startedAt, event.ts),
+            lastSeen: Math.max(session.lastSeen, event.ts),
+            pageviews: session.pageviews + (isPageview ? 1 : 0),
+            interactions: session.interactions + (!isPageview && event.interactive ? 1 : 0),
+          };
+        } else if (session !== undefined && event.ts < session.startedAt) {
+          // A late event from an older visit (out-of-order import or delivery): it gets a session of its own, and
+          // the visit in the store, which is newer, stays untouched.
+          if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
+          return { ok: true, session: newSession(event, isPageview) };
+        } else {
+          if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
+          session = newSession(event, isPageview);
+        }
+
+        // TTL runs 30 min past lastSeen for live traffic; imported history (ts in the past) still gets the full
+        // 30 min of wall time, so an import processed in ts order links its events into sessions.
+        const ttlMs = SESSION_TIMEOUT_MS + Math.max(0, session.lastSeen - clock());
+        await state.set(key, JSON.stringify(session), ttlMs);
+        return { ok: true, session };
+      });
+    },
+  };
+}
+
+function continuesAt(session: SessionRecord, ts: number): boolean {
+  return ts <= session.lastSeen + SESSION_TIMEOUT_MS && ts >= session.startedAt - SESSION_TIMEOUT_MS;
+}
+
+function newSession(event: SessionEvent, isPageview: boolean): SessionRecord {
+  return {
+    sessionId: sessionIdFor(event.visitorId, event.ts),
+    visitorId: event.visitorId,
+    startedAt: event.ts,
+    lastSeen: event.ts,
+    entryPath: event.pathname,
+    pageviews: isPageview ? 1 : 0,
+    interactions: !isPageview && event.interactive ? 1 : 0,
+  };
+}
+
+/** Reads a stored record; anything unreadable counts as no session (a new one starts) rather than an error. */
+export function parseSessionRecord(stored: string): SessionRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(stored);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const { sessionId, visitorId, startedAt, lastSeen, entryPath, pageviews, interactions } = record;
+  if (
+    typeof sessionId !== 'string' ||
+    typeof visitorId !== 'string' ||
+    typeof startedAt !== 'number' ||
+    typeof lastSeen !== 'number' ||
+    typeof entryPath !== 'string' ||
+    typeof pageviews !== 'number' ||
+    !Number.isFinite(startedAt) ||
+    !Number.isFinite(lastSeen)
+  ) {
+    return undefined;
+  }
+  return {
+    sessionId,
+    visitorId,
+    startedAt,
+    lastSeen,
+    entryPath,
+    pageviews,
+    interactions: typeof interactions === 'number' ? interactions : 0,
+  };
+}

@@ -1,0 +1,178 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/index.js';
+import { buildApp } from './http/app.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { createFlusher } from './ingest/flusher.js';
+import { createJournal } from './ingest/journal.js';
+import { createGeoLocator } from './ingest/enrich/geo.js';
+import { createReferrerClassifier } from './ingest/enrich/referrer.js';
+import { createSpamReferrerList } from './ingest/enrich/spam.js';
+import { createPipeline } from './ingest/pipeline.js';
+import { registerIngestRoutes } from './ingest/routes.js';
+import { createIngestService } from './ingest/service.js';
+import { registerTrackerRoutes } from './ingest/tracker-routes.js';
+import { createSaltService } from './jobs/salt-rotation.js';
+import { createScheduler } from './jobs/scheduler.js';
+import type { Logger } from './logging.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
+import type { EventStore } from './storage/events/event-store.js';
+import { createEventStore } from './storage/events/index.js';
+import { createMetaStore } from './storage/meta/index.js';
+import type { MetaStore } from './storage/meta/meta-store.js';
+import { createStateStore } from './storage/state/index.js';
+import type { StateStore } from './storage/state/state-store.js';
+
+/** Every store, opened and migrated, in the order they must close. */
+export interface Stores {
+  meta: MetaStore;
+  events: EventStore;
+  state: StateStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stores the configuration names (the only place adapters are chosen) and migrates them.
+ * Embedded stores take the data-directory lock first: one process per directory.
+ */
+export async function openStores(config: Config, logger: Logger): Promise<Stores> {
+  const lock = config.clickhouseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const meta = await createMetaStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    closers.push(() => meta.close());
+    await meta.migrate();
+    const events = await createEventStore({
+      clickhouseUrl: config.clickhouseUrl,
+      clickhouseDatabase: config.clickhouseDatabase,
+      dataDir: config.dataDir,
+    });
+    closers.push(() => events.close());
+    await events.migrate();
+    const state = createStateStore({ redisUrl: config.redisUrl });
+    closers.push(() => state.close());
+    logger.debug({ meta: meta.kind, events: events.eventsTable }, 'stores open');
+    return {
+      meta,
+      events,
+      state,
+      async close() {
+        for (const close of closers.reverse()) {
+          await close().catch((error: unknown) => logger.error({ err: error }, 'closing a store failed'));
+        }
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  metrics: Metrics;
+  stores: Stores;
+  /** Stops accepting, drains in-flight requests, flushes the journal, closes stores — in that order. */
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root: config → stores → journal and flusher → pipeline → app → listen.
+ * Shutdown runs in reverse: the HTTP server stops first, the journal is flushed last (the write buffer outlives the
+ * endpoint, as in Plausible), so every acknowledged event reaches the event store.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const stores = await openStores(config, logger);
+  const metrics = createMetrics();
+  const scheduler = createScheduler({ logger });
+  let journal: Awaited<ReturnType<typeof createJournal>> | undefined;
+  let flusher: ReturnType<typeof createFlusher> | undefined;
+  try {
+    journal = await createJournal({
+      dir: join(config.dataDir, 'journal'),
+      fsync: config.journalSync,
+      maxPending: config.journalMaxPending,
+    });
+    const openJournal = journal;
+    metrics.observeJournalDepth(() => openJournal.pending());
+    if (journal.pending() > 0) logger.info({ pending: journal.pending() }, 'replaying journaled events');
+    flusher = createFlusher({
+      journal,
+      store: stores.events,
+      intervalMs: config.flushIntervalMs,
+      batchMax: config.flushBatchMax,
+      onFlush: (rows, ms) => metrics.flushCompleted(rows, ms / 1000),
+      onError: (error) => {
+        metrics.flushFailed();
+        logger.error({ err: error }, 'moving events into the event store failed; will retry');
+      },
+      logger,
+    });
+    flusher.start();
+
+    const salts = createSaltService({ salts: stores.meta.salts, now: Date.now });
+    await salts.rotate();
+    scheduler.every('salt-rotation', 5 * 60_000, () => salts.rotate());
+
+    const pipeline = createPipeline({
+      sites: stores.meta.sites,
+      salts,
+      state: stores.state,
+      referrers: createReferrerClassifier(),
+      spam: createSpamReferrerList(),
+      geo: createGeoLocator({ countryHeader: config.countryHeader }),
+      clock: Date.now,
+      rateLimits: { perIpPerMinute: config.ingestRateLimitPerIp, perSitePerMinute: config.ingestRateLimitPerSite },
+    });
+    const ingest = createIngestService({ pipeline, journal, metrics, maxPending: config.journalMaxPending });
+
+    const app = await buildApp({
+      logger,
+      metrics,
+      trustProxy: config.trustProxy,
+      health: async () => ({
+        components: {
+          metadata: await stores.meta.health(),
+          events: await stores.events.health(),
+          state: { ok: true, engine: config.redisUrl ? 'redis' : 'memory' },
+        },
+        journalPending: openJournal.pending(),
+      }),
+      routes: async (instance) => {
+        await registerIngestRoutes(instance, { ingest });
+        await registerTrackerRoutes(instance);
+      },
+    });
+    const address = await app.listen({ port: config.port, host: config.host });
+    const port = (app.server.address() as { port: number }).port;
+    logger.info({ address, data: config.embedded ? config.dataDir : undefined }, 'Sightline is listening');
+
+    let closing: Promise<void> | undefined;
+    const runningFlusher = flusher;
+    return {
+      app,
+      metrics,
+      stores,
+      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+      close: () => {
+        closing ??= (async () => {
+          await app.close();
+          await runningFlusher.stop();
+          await openJournal.close();
+          await scheduler.stop();
+          await stores.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await flusher?.stop().catch(() => undefined);
+    await journal?.close().catch(() => undefined);
+    await scheduler.stop();
+    await stores.close();
+    throw error;
+  }
+}

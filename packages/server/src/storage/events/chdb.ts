@@ -1,0 +1,183 @@
+import { mkdirSync } from 'node:fs';
+import { Session } from 'chdb';
+import type { EventRow } from '../../domain/event.js';
+import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { eventRowsPayload } from './event-row.js';
+import { EVENT_COLUMNS, applyMigrations, assertDatabaseName } from './schema.js';
+
+/**
+ * The embedded event store: ClickHouse as a library (chDB), on a directory this process owns.
+ *
+ * Sessions: chDB runs one query at a time per Session (CHDB-NOTES gotcha 6), so reads go to a small pool of reader
+ * Sessions (the least busy one) and inserts to a dedicated writer Session, which a slow dashboard query can never
+ * stall. All calls are the async ones: the sync API blocks the event loop.
+ */
+
+export interface ChdbEventStoreOptions {
+  /** Data directory for chDB (e.g. DATA_DIR/events). A process can hold only one; tests isolate by `database`. */
+  dataDir: string;
+  /** ClickHouse database holding the tables (an identifier we own, checked). */
+  database: string;
+  /** Reader Sessions; 2 suits 2 cores. */
+  readers?: number;
+  /** health() gives up after this long (a busy engine answers "not ok" rather than hanging a probe). */
+  healthTimeoutMs?: number;
+}
+
+/**
+ * Per-Session output settings: 64-bit integers and decimals as JSON strings, or they would lose precision in
+ * JSON.parse (CHDB-NOTES gotcha 3). Given at connect so no query text has to carry them.
+ */
+const CONNECTION_ARGS = ['--output_format_json_quote_64bit_integers=1', '--output_format_json_quote_decimals=1'];
+
+const MAX_READERS = 8;
+
+export class EventStoreClosedError extends Error {
+  constructor() {
+    super('The event store is closed');
+    this.name = 'EventStoreClosedError';
+  }
+}
+
+interface PooledSession {
+  session: Session;
+  busy: number;
+}
+
+export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore {
+  const database = assertDatabaseName(options.database);
+  const readerCount = Math.min(MAX_READERS, Math.max(1, Math.floor(options.readers ?? 2)));
+  const healthTimeoutMs = options.healthTimeoutMs ?? 2000;
+  const eventsTable = `${database}.events`;
+
+  mkdirSync(options.dataDir, { recursive: true });
+  const opened: Session[] = [];
+  let writer: PooledSession;
+  const readers: PooledSession[] = [];
+  try {
+    writer = { session: new Session(options.dataDir, { connectionArgs: CONNECTION_ARGS }), busy: 0 };
+    opened.push(writer.session);
+    for (let i = 0; i < readerCount; i++) {
+      const reader = { session: new Session(options.dataDir, { connectionArgs: CONNECTION_ARGS }), busy: 0 };
+      opened.push(reader.session);
+      readers.push(reader);
+    }
+  } catch (err) {
+    for (const session of opened) session.close();
+    throw err;
+  }
+
+  let closed = false;
+  let nextReader = 0;
+  const inFlight = new Set<Promise<unknown>>();
+
+  /** Least busy reader; ties rotate so idle readers share the load. */
+  function pickReader(): PooledSession {
+    let best: PooledSession | undefined;
+    for (let i = 0; i < readers.length; i++) {
+      const candidate = readers[(nextReader + i) % readers.length]!;
+      if (best === undefined || candidate.busy < best.busy) best = candidate;
+    }
+    nextReader = (nextReader + 1) % readers.length;
+    return best!;
+  }
+
+  /** Runs `work` on `pooled`, counting it busy and tracked so close() can wait for it. */
+  function run<T>(pooled: PooledSession, work: (session: Session) => Promise<T>): Promise<T> {
+    if (closed) return Promise.reject(new EventStoreClosedError());
+    pooled.busy++;
+    const promise = (async () => {
+      try {
+        return await work(pooled.session);
+      } finally {
+        pooled.busy--;
+      }
+    })();
+    inFlight.add(promise);
+    const forget = () => inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  function execute(session: Session, sql: string, params: QueryParams | undefined, timeout?: number) {
+    const opts = timeout === undefined ? { format: 'JSON' } : { format: 'JSON', timeout };
+    const bound = params === undefined ? undefined : bindParams(params);
+    // queryBindAsync is serialized process-wide (gotcha 7): only pay for it when there is something to bind.
+    return bound === undefined ? session.queryAsync(sql, opts) : session.queryBindAsync(sql, bound, opts);
+  }
+
+  const store: EventStore = {
+    eventsTable,
+
+    async migrate() {
+      await applyMigrations(store, database);
+    },
+
+    async insertBatch(rows: readonly EventRow[], token: string) {
+      if (rows.length === 0) return;
+      const values = eventRowsPayload(rows);
+      await run(writer, (session) =>
+        session.insert({
+          table: eventsTable,
+          values,
+          format: 'JSONEachRow',
+          columns: EVENT_COLUMNS,
+          // Per insert, never SET on the session: a session-level token would silently drop every later batch.
+          settings: { insert_deduplication_token: token, async_insert: 0 },
+        }),
+      );
+    },
+
+    async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
+      const result = await run(pickReader(), (session) => execute(session, sql, params));
+      const text = result.text();
+      // A statement with no result set (e.g. a SET) answers with an empty body even in JSON format.
+      if (text.trim() === '') return [];
+      return (JSON.parse(text) as { data?: T[] }).data ?? [];
+    },
+
+    async command(sql: string, params?: QueryParams) {
+      // Commands share the writer: DDL then orders naturally with inserts, and readers stay free for dashboards.
+      await run(writer, (session) => execute(session, sql, params));
+    },
+
+    async health(): Promise<StoreHealth> {
+      if (closed) return { ok: false, engine: 'chdb', detail: 'closed' };
+      try {
+        const result = await run(pickReader(), (session) => execute(session, 'SELECT 1 AS ok', undefined, healthTimeoutMs));
+        const ok = (JSON.parse(result.text()) as { data?: { ok: number }[] }).data?.[0]?.ok === 1;
+        return ok ? { ok: true, engine: 'chdb' } : { ok: false, engine: 'chdb', detail: 'unexpected answer to SELECT 1' };
+      } catch (err) {
+        return { ok: false, engine: 'chdb', detail: errorMessage(err) };
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Closing a Session under a running query would abort the engine for the whole process: let them finish.
+      await Promise.allSettled([...inFlight]);
+      for (const session of opened) session.close();
+    },
+  };
+  return store;
+}
+
+/**
+ * QueryParams as chDB binds them. Booleans become 0/1 (chDB would send `true`, which UInt8 and Bool parameters
+ * refuse); arrays are copied because chDB expects mutable ones. Returns undefined when there is nothing to bind.
+ */
+function bindParams(params: QueryParams): Record<string, unknown> | undefined {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return undefined;
+  const bound: Record<string, unknown> = {};
+  for (const [name, value] of entries) {
+    bound[name] = typeof value === 'boolean' ? (value ? 1 : 0) : Array.isArray(value) ? [...value] : value;
+  }
+  return bound;
+}
+
+function errorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}

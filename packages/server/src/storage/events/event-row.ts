@@ -1,0 +1,131 @@
+import { type EventRow, type EventSource, LIMITS } from '../../domain/event.js';
+import { EVENT_COLUMNS } from './schema.js';
+
+/**
+ * The last check before a row becomes durable. ClickHouse wraps overflowing integers silently and rejects a whole
+ * batch for one unparsable UUID, so a row that slipped past validation would either be stored wrong or block the
+ * flusher forever (it never skips a batch). The journal runs this on append, so everything journaled is insertable.
+ */
+
+export class InvalidEventRowError extends Error {
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(`Event row field ${field}: ${problem}`);
+    this.name = 'InvalidEventRowError';
+    this.field = field;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UINT64_TEXT = /^(0|[1-9][0-9]{0,19})$/;
+const UINT64_MAX = (1n << 64n) - 1n;
+/** Decimal(18, 4): at most 14 integer digits and 4 fraction digits. */
+const DECIMAL_18_4 = /^-?[0-9]{1,14}(\.[0-9]{1,4})?$/;
+/** DateTime64's range. */
+const TS_MIN = Date.UTC(1900, 0, 1);
+const TS_MAX = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+const SOURCES: ReadonlySet<EventSource> = new Set<EventSource>(['web', 'app', 'api', 'import']);
+
+const UINT_FIELDS: ReadonlyArray<readonly [keyof EventRow, number]> = [
+  ['site_id', 0xffff_ffff],
+  ['screen_w', 0xffff],
+  ['screen_h', 0xffff],
+  ['viewport_w', 0xffff],
+  ['viewport_h', 0xffff],
+  ['engagement_ms', 0xffff_ffff],
+  ['scroll_depth', 100],
+  ['visibility_changes', 0xffff],
+  ['interactive', 1],
+  ['is_bot', 1],
+];
+
+const STRING_FIELDS: ReadonlyArray<keyof EventRow> = [
+  'name',
+  'user_id',
+  'hostname',
+  'pathname',
+  'query',
+  'hash',
+  'title',
+  'referrer',
+  'referrer_domain',
+  'referrer_source',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'click_id_param',
+  'browser',
+  'browser_version',
+  'os',
+  'os_version',
+  'device',
+  'language',
+  'timezone',
+  'country',
+  'revenue_currency',
+];
+
+/** Returns the first problem that would make ClickHouse reject or silently alter the row, or undefined. */
+export function findEventRowProblem(row: unknown): InvalidEventRowError | undefined {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return new InvalidEventRowError('(row)', 'not an object');
+  const r = row as Record<string, unknown>;
+  for (const [field, max] of UINT_FIELDS) {
+    const value = r[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+      return new InvalidEventRowError(field, `expected an integer 0..${max}`);
+    }
+  }
+  if (typeof r.ts !== 'number' || !Number.isInteger(r.ts) || r.ts < TS_MIN || r.ts > TS_MAX) {
+    return new InvalidEventRowError('ts', 'expected epoch milliseconds between 1900 and 2299');
+  }
+  if (typeof r.event_id !== 'string' || !UUID.test(r.event_id)) return new InvalidEventRowError('event_id', 'expected a UUID');
+  for (const field of ['visitor_id', 'session_id'] as const) {
+    const value = r[field];
+    if (typeof value !== 'string' || !UINT64_TEXT.test(value) || BigInt(value) > UINT64_MAX) {
+      return new InvalidEventRowError(field, 'expected an unsigned 64-bit integer as a decimal string');
+    }
+  }
+  for (const field of STRING_FIELDS) {
+    if (typeof r[field] !== 'string') return new InvalidEventRowError(field, 'expected a string');
+  }
+  const props = r.props;
+  if (typeof props !== 'object' || props === null || Array.isArray(props)) {
+    return new InvalidEventRowError('props', 'expected an object of strings');
+  }
+  const entries = Object.entries(props);
+  if (entries.length > LIMITS.props) return new InvalidEventRowError('props', `more than ${LIMITS.props} properties`);
+  for (const [, value] of entries) {
+    if (typeof value !== 'string') return new InvalidEventRowError('props', 'every property value must be a string');
+  }
+  if (r.revenue_amount !== null && (typeof r.revenue_amount !== 'string' || !DECIMAL_18_4.test(r.revenue_amount))) {
+    return new InvalidEventRowError('revenue_amount', 'expected null or a decimal with at most 14 integer and 4 fraction digits');
+  }
+  if (typeof r.source !== 'string' || !SOURCES.has(r.source as EventSource)) {
+    return new InvalidEventRowError('source', 'expected web, app, api or import');
+  }
+  return undefined;
+}
+
+/**
+ * One row as a JSONEachRow line: the table's columns in table order and nothing else, `ts` as epoch milliseconds
+ * (ClickHouse reads an integer into DateTime64(3) as ms; a JS Date would lose them). Deterministic: the same row
+ * always gives the same bytes, which journal replays rely on.
+ */
+export function eventRowJson(row: EventRow): string {
+  return JSON.stringify(eventRowRecord(row));
+}
+
+/** The row's columns in table order, without any extra keys the caller's object may carry. */
+export function eventRowRecord(row: EventRow): Record<string, unknown> {
+  const ordered: Record<string, unknown> = {};
+  for (const column of EVENT_COLUMNS) ordered[column] = row[column];
+  return ordered;
+}
+
+/** A batch as a JSONEachRow payload. */
+export function eventRowsPayload(rows: readonly EventRow[]): Buffer {
+  return Buffer.from(rows.map(eventRowJson).join('\n'), 'utf8');
+}
