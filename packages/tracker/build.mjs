@@ -15,25 +15,25 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Byte budgets of issue 3, gzipped. The size test asserts them; the build refuses to exceed them. */
 export const BUDGETS = { default: 1024, full: 1536 };
 
-/** Every optional feature is off in `s.js` and on in `s.full.js`. Names match the `declare const`s in src/s.ts. */
+/**
+ * Build-time feature flags of src/s.ts (its `declare const`s). The default script carries what every site needs and
+ * must stay correct (bfcache restores and prerendering change what a pageview is); the full one adds the rest.
+ */
+export const FEATURES = {
+  FEATURE_BFCACHE: 'a page restored from the back/forward cache counts as a new pageview',
+  FEATURE_PRERENDER: 'a prerendered page counts only when the visitor activates it',
+  FEATURE_OUTBOUND: 'clicks on links to other hosts: "Outbound Link: Click" {url}',
+  FEATURE_DOWNLOADS: 'clicks on file links: "File Download" {url}; data-file-types adds extensions',
+  FEATURE_TAGGED: 'data-sl-event / data-sl-prop-* on elements (clicks) and forms (submits)',
+  FEATURE_FORMS: 'every form submission: "Form: Submission" {form}',
+  FEATURE_404: 'data-404 on the tag sends a "404" event with the pageview',
+};
+export const ALL_FEATURES = Object.keys(FEATURES);
+
+/** The files built: `s.js` with the defaults, `s.full.js` with every feature. */
 export const VARIANTS = [
-  { name: 'default', file: 's.js', features: {} },
-  {
-    name: 'full',
-    file: 's.full.js',
-    features: { FEATURE_FORMS: true, FEATURE_TAGGED_REVENUE: true, FEATURE_MANUAL_URL: true },
-  },
-];
-export const ALL_FEATURES = [
-  'FEATURE_OUTBOUND',
-  'FEATURE_DOWNLOADS',
-  'FEATURE_TAGGED',
-  'FEATURE_404',
-  'FEATURE_BFCACHE',
-  'FEATURE_PRERENDER',
-  'FEATURE_FORMS',
-  'FEATURE_TAGGED_REVENUE',
-  'FEATURE_MANUAL_URL',
+  { name: 'default', file: 's.js', features: ['FEATURE_BFCACHE', 'FEATURE_PRERENDER'] },
+  { name: 'full', file: 's.full.js', features: ALL_FEATURES },
 ];
 
 /** Gzipped size as a server would send it; the larger of the default and the maximum level, so no setting beats the budget. */
@@ -42,7 +42,7 @@ export function gzipBytes(code) {
 }
 
 export async function compile(source, features) {
-  const define = Object.fromEntries(ALL_FEATURES.map((flag) => [flag, String(Boolean(features[flag]))]));
+  const define = Object.fromEntries(ALL_FEATURES.map((flag) => [flag, String(features.includes(flag))]));
   // es2019: optional catch binding and object spread, but no `?.` (Safari < 13.1 would reject the whole file).
   const { code: plain } = await transform(source, { loader: 'ts', target: 'es2019', define, legalComments: 'none' });
   const { code } = await minify(plain, {
@@ -79,7 +79,7 @@ export async function buildTracker({ outDir } = {}) {
       gzipBytes: gzipBytes(buffer),
       brotliBytes: br.length,
       budget: BUDGETS[variant.name],
-      features: Object.keys(variant.features),
+      features: variant.features,
     };
     if (outDir) {
       for (const name of [variant.file, versionedFile]) {

@@ -33,14 +33,13 @@ export function createLogger(options: { level: string; secrets?: readonly string
         req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
-      hooks: secrets.length
-        ? {
-            logMethod(args, method) {
-              const masked = args.map((arg) => (typeof arg === 'string' ? maskSecrets(arg, secrets) : arg));
-              method.apply(this, masked as Parameters<typeof method>);
-            },
-          }
-        : undefined,
+      hooks: {
+        logMethod(args, method) {
+          if (secrets.length === 0) return method.apply(this, args);
+          const masked = args.map((arg) => (typeof arg === 'string' ? maskSecrets(arg, secrets) : arg));
+          return method.apply(this, masked as Parameters<typeof method>);
+        },
+      },
     },
     options.destination,
   );

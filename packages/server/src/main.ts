@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
+import { registerHomeRoute } from './http/home-route.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createFlusher } from './ingest/flusher.js';
 import { createJournal } from './ingest/journal.js';
@@ -144,6 +145,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       routes: async (instance) => {
         await registerIngestRoutes(instance, { ingest });
         await registerTrackerRoutes(instance);
+        registerHomeRoute(instance, { publicUrl: config.publicUrl });
       },
     });
     const address = await app.listen({ port: config.port, host: config.host });

@@ -23,8 +23,6 @@ declare const FEATURE_404: boolean;
 declare const FEATURE_BFCACHE: boolean;
 declare const FEATURE_PRERENDER: boolean;
 declare const FEATURE_FORMS: boolean;
-declare const FEATURE_TAGGED_REVENUE: boolean;
-declare const FEATURE_MANUAL_URL: boolean;
 
 interface EventOptions {
   props?: Record<string, unknown>;
@@ -33,7 +31,7 @@ interface EventOptions {
   interactive?: boolean;
   /** Runs after the event is handed to the browser, or at once when nothing is sent (opted out, excluded). */
   callback?: () => void;
-  /** Full variant: report this URL instead of the current one (e.g. to redact ids from paths). */
+  /** Report this URL instead of the current one (e.g. to redact ids from paths). */
   url?: string;
 }
 
@@ -43,7 +41,6 @@ interface TrackerWindow extends Window {
   sightline?: ((name: string, options?: EventOptions) => void) & { q?: ArrayLike<unknown>[] };
   sightline_ignore?: unknown;
   _phantom?: unknown;
-  __nightmare?: unknown;
   Cypress?: unknown;
 }
 
@@ -57,35 +54,35 @@ interface TrackerWindow extends Window {
     // Every entry point from the page goes through this: a tracker bug may cost the site its analytics, never a
     // feature, and never an error report in the site's monitoring.
     const guarded =
-      <E>(handler: (event: E) => unknown) =>
-      (event: E) => {
+      <A extends unknown[]>(handler: ((...args: A) => unknown) | undefined) =>
+      (...args: A) => {
         try {
-          handler(event);
+          handler!(...args);
         } catch {}
       };
     const listen = <E>(target: EventTarget, type: string, handler: (event: E) => unknown) =>
-      target.addEventListener(type, guarded(handler) as EventListener, true);
+      target.addEventListener(type, guarded(handler) as unknown as EventListener, true);
 
     // Calls made before this script ran, queued by the snippet in README.md.
-    const queued = win.sightline && win.sightline.q;
+    const queued = (win.sightline || 0).q as ArrayLike<unknown>[] | undefined;
     const script = doc.currentScript as HTMLScriptElement;
-    const attr = (name: string) => script.getAttribute(`data-${name}`);
-    const has = (name: string) => attr(name) != null;
-    const endpoint = attr('api') || new URL('/api/event', script.src).href;
-    const domain = attr('domain') || loc.hostname;
-    const hashMode = has('hash') ? 1 : undefined;
+    /** The tag's `data-*` attributes (README.md, "Attributes"). Boolean ones count when present: `'hash' in data`. */
+    const data = script.dataset;
+    // sendBeacon and fetch take URL objects as they are.
+    const endpoint = data.api || new URL('/api/event', script.src);
+    const domain = data.domain || loc.hostname;
+    const hashMode = 'hash' in data;
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-    // Decided once: none of these changes while the page lives.
+    // Decided once: none of these changes while the page lives. An empty hostname is a file: URL; `localhost$`
+    // also covers *.localhost, which browsers resolve to loopback.
     const excluded =
-      (has('respect-gpc') && nav.globalPrivacyControl) ||
-      (!has('allow-localhost') &&
-        (/^(localhost|127\.|\[::1\]$)|\.localhost$/.test(loc.hostname) || loc.protocol == 'file:')) ||
-      (!has('allow-automation') && (nav.webdriver || win._phantom || win.__nightmare || win.Cypress));
-
-    /** @returns whether anything was sent. Opt-outs are read per send, so flipping one needs no reload. */
-    const send = (name: string, extra: Payload, url = loc.href) => {
-      if (excluded || win.sightline_ignore || localStorage.sightline_ignore == 'true') return;
+      ('respectGpc' in data && nav.globalPrivacyControl) ||
+      (!('allowLocalhost' in data) && /^(127\.|\[::1\]|$)|localhost$/.test(loc.hostname)) ||
+      (!('allowAutomation' in data) && (nav.webdriver || win._phantom || win.Cypress));
+    // The opt-out switch (README.md, "Opting out") is read per send, so setting it needs no reload.
+    const send = guarded((name: string, extra?: Payload, url = loc.href) => {
+      if (excluded || win.sightline_ignore) return;
       const body = JSON.stringify({
         n: name,
         u: url,
@@ -97,40 +94,45 @@ interface TrackerWindow extends Window {
         vw: innerWidth,
         vh: innerHeight,
         l: nav.language,
-        z: timeZone,
+        tz: timeZone,
         h: hashMode,
         ...extra,
       });
       // sendBeacon answers false when its 64 KB queue is full; fetch keepalive has a quota of its own.
       nav.sendBeacon(endpoint, body) || fetch(endpoint, { method: 'POST', body, keepalive: true }).catch(now);
-    };
+    });
 
     const track = (win.sightline = (name: string, options?: EventOptions) => {
       options = options || {};
-      guarded(send)(
+      send(
         name,
         { p: options.props, $: options.revenue, i: options.interactive },
-        FEATURE_MANUAL_URL ? options.url : undefined,
+        options.url,
       );
       // Called whether or not anything was sent: sites wait on it before navigating away.
-      guarded(() => options.callback && options.callback())(0);
+      guarded(options.callback)();
     });
 
-    // Engagement: a gap between inputs counts up to IDLE_MS, and only while the page is visible.
-    const IDLE_MS = 15e3;
-    let engagedMs = 0;
-    let lastInput = 0;
+    // Engagement: a gap between inputs counts up to 15 s (the idle cutoff, README.md "Engagement"), and only while
+    // the page is visible.
+    // Set by every pageview before anything reads them.
+    let engagedMs: number;
+    let lastInput: number;
     /** Largest fraction of the page seen, in percent (unrounded). */
-    let maxScroll = 0;
-    let sentScroll = 0;
-    let visibilityChanges = 0;
+    let maxScroll: number;
+    let visibilityChanges: number;
     /** URL of the pageview engagement belongs to; undefined before the first pageview. */
     let pageUrl: string | undefined;
     let pageKey: string | undefined;
+    /**
+     * Visibility as of the last visibilitychange. Not `doc.hidden`: inside the change event that already tells the
+     * new state, and the span that just ended was visible.
+     */
+    let hidden = doc.hidden;
 
     const tick = () => {
       const at = now();
-      if (!doc.hidden) engagedMs += Math.min(at - lastInput, IDLE_MS);
+      if (!hidden) engagedMs += Math.min(at - lastInput, 15e3);
       lastInput = at;
     };
     const measureScroll = () => {
@@ -139,15 +141,17 @@ interface TrackerWindow extends Window {
     const sendEngagement = () => {
       tick();
       measureScroll();
-      // Only what is new since the last send: the server sums time and changes and takes the maximum scroll.
-      if (pageUrl && (engagedMs > 999 || maxScroll > sentScroll)) {
+      // Only when the page was seen since the last send (scrolling is input, so it adds time too). Time and
+      // visibility changes are what is new since then (the server sums them); scroll depth is the page's maximum.
+      // Engagement is never interactive: the server knows that from the name, so `i` is not sent.
+      // engagedMs is NaN until the first pageview resets it, so nothing is sent for a page never counted.
+      if (engagedMs) {
         send(
           'engagement',
-          { e: engagedMs, sd: Math.min(100, Math.round(maxScroll)), vc: visibilityChanges, i: false },
+          { e: engagedMs, sd: Math.min(100, Math.round(maxScroll)), vc: visibilityChanges },
           pageUrl,
         );
         engagedMs = visibilityChanges = 0;
-        sentScroll = maxScroll;
       }
     };
 
@@ -156,8 +160,8 @@ interface TrackerWindow extends Window {
       if (pageKey != (pageKey = loc.pathname + (hashMode ? loc.hash : ''))) {
         sendEngagement();
         pageUrl = loc.href;
-        engagedMs = visibilityChanges = maxScroll = sentScroll = 0;
-        send('pageview', {});
+        engagedMs = visibilityChanges = maxScroll = 0;
+        send('pageview');
       }
     };
 
@@ -167,7 +171,7 @@ interface TrackerWindow extends Window {
       history_[method] = function (this: unknown) {
         // The page's own call: its result and errors are the page's; our part runs after, guarded.
         const result = original.apply(this, arguments as unknown as unknown[]);
-        guarded(pageview)(0);
+        guarded(pageview)();
         return result;
       };
     }
@@ -175,36 +179,30 @@ interface TrackerWindow extends Window {
     if (hashMode) listen(win, 'hashchange', pageview);
     // The back/forward cache restores a page without running scripts again: it is a new view all the same.
     if (FEATURE_BFCACHE)
-      listen(win, 'pageshow', (event: PageTransitionEvent) => event.persisted && ((pageKey = undefined), pageview()));
+      listen(win, 'pageshow', (event: PageTransitionEvent) => event.persisted && ((pageKey = 0 as never), pageview()));
 
-    for (const type of ['mousemove', 'keydown', 'touchstart', 'scroll']) listen(doc, type, tick);
-    listen(win, 'scroll', measureScroll);
+    // Taps also fire a compatibility mousemove, so touch needs no listener of its own.
+    for (const type of ['mousemove', 'keydown', 'scroll']) listen(doc, type, tick);
+    listen(doc, 'scroll', measureScroll);
     listen(doc, 'visibilitychange', () => {
       visibilityChanges++;
-      // Becoming visible starts a fresh gap; becoming hidden closes the current one.
-      doc.hidden ? sendEngagement() : (lastInput = now());
+      // Closes the span that just ended (counted only if it was visible), then reports when the page went away.
+      tick();
+      if ((hidden = doc.hidden)) sendEngagement();
     });
     listen(win, 'pagehide', sendEngagement);
 
-    /** Named events from markup: `data-sl-event` with `data-sl-prop-*` (full variant: `data-sl-revenue`). */
+    /** Named events from markup: `data-sl-event` with `data-sl-prop-*`. */
     const trackTagged = (element: Element) => {
       const props: Record<string, string> = {};
       for (const { name, value } of element.attributes)
         if (name.startsWith('data-sl-prop-')) props[name.slice(13)] = value;
-      let revenue: EventOptions['revenue'];
-      if (FEATURE_TAGGED_REVENUE) {
-        // "29.90 EUR"
-        const [amount, currency] = (element.getAttribute('data-sl-revenue') || '').split(' ');
-        if (currency) revenue = { amount: amount!, currency };
-      }
-      track(element.getAttribute('data-sl-event')!, { props, revenue });
+      track(element.getAttribute('data-sl-event')!, { props });
     };
 
 
     const fileTypes =
-      FEATURE_DOWNLOADS && `pdf,xlsx,docx,txt,rtf,csv,exe,key,pps,ppt,pptx,7z,pkg,rar,gz,zip,avi,mov,mp4,mpeg,wmv,midi,mp3,wav,wma,dmg,${attr('file-types')}`
-      .toLowerCase()
-      .split(',');
+      FEATURE_DOWNLOADS && `pdf,csv,txt,rtf,doc,docx,xls,xlsx,ppt,pptx,key,zip,rar,7z,gz,dmg,pkg,exe,msi,apk,iso,mp3,wav,mp4,mov,avi,${data.fileTypes}`.split(',');
     // auxclick: a middle click opens a new tab. Right clicks (button 2) are not followed.
     if (FEATURE_OUTBOUND || FEATURE_DOWNLOADS || FEATURE_TAGGED)
       for (const type of ['click', 'auxclick'])
@@ -232,14 +230,14 @@ interface TrackerWindow extends Window {
         if (FEATURE_TAGGED && form.hasAttribute('data-sl-event')) trackTagged(form);
         // getAttribute: form.id and form.name are shadowed by fields named "id" and "name".
         else if (FEATURE_FORMS)
-          track('Form: Submission', { props: { form: form.getAttribute('id') || form.getAttribute('name') || '' } });
+          track('Form: Submission', { props: { form: form.getAttribute('id') || form.getAttribute('name') } });
       });
 
     // A prerendered page may never be seen: count it when (if) the visitor activates it.
     if (FEATURE_PRERENDER && (doc as Document & { prerendering?: boolean }).prerendering)
       listen(doc, 'prerenderingchange', pageview);
     else pageview();
-    if (FEATURE_404 && has('404')) track('404');
+    if (FEATURE_404 && '404' in data) track('404');
     for (const args of queued || []) track.apply(0, args as unknown as [string, EventOptions]);
   } catch {}
 })();

@@ -15,7 +15,7 @@ import { createSaltService } from '../jobs/salt-rotation.js';
 import { createLogger, type Logger } from '../logging.js';
 import { openStores, startServer, type Stores } from '../main.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
-import { DuplicateSiteError } from '../storage/meta/meta-store.js';
+import { DuplicateSiteError, InvalidSiteError } from '../storage/meta/meta-store.js';
 
 const USAGE = `Usage: sightline <command> [options]
 
@@ -100,7 +100,8 @@ async function sites(config: Config, logger: Logger, args: string[]): Promise<nu
           console.error(error.message);
           return 1;
         }
-        throw new UsageError((error as Error).message);
+        if (error instanceof InvalidSiteError) throw new UsageError(error.message);
+        throw error;
       }
     });
   }

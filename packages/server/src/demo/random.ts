@@ -90,7 +90,11 @@ export function zipfWeights(n: number, exponent = 1): number[] {
 }
 
 /** Random token from an alphabet, for ids that look like real ones (gclid, t.co paths). */
-export function randomToken(random: Random, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'): string {
+export function randomToken(
+  random: Random,
+  length: number,
+  alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
+): string {
   let token = '';
   for (let i = 0; i < length; i++) token += alphabet[Math.floor(random() * alphabet.length)];
   return token;

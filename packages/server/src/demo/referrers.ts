@@ -1,4 +1,4 @@
-import { type Random, pickOne, randomInt, randomToken } from './random.js';
+import { pickOne, type Random, randomInt, randomToken } from './random.js';
 import type { Section } from './site-map.js';
 
 /**
@@ -33,16 +33,27 @@ const SOCIAL_LANDING = [
 const PAID_CAMPAIGNS = [
   { campaign: 'brand', terms: ['acme analytics', 'acme analytics pricing', 'acme web analytics'] },
   { campaign: 'competitors', terms: ['google analytics alternative', 'plausible alternative', 'matomo alternative'] },
-  { campaign: 'privacy-analytics', terms: ['privacy friendly analytics', 'cookieless analytics', 'gdpr analytics tool'] },
+  {
+    campaign: 'privacy-analytics',
+    terms: ['privacy friendly analytics', 'cookieless analytics', 'gdpr analytics tool'],
+  },
 ];
 
 const NEWSLETTER_CAMPAIGNS = ['weekly-digest', 'product-update', 'monthly-roundup', 'launch-week'];
 
 function paidSearchTag(random: Random): string {
   const { campaign, terms } = pickOne(random, PAID_CAMPAIGNS);
-  const params = new URLSearchParams({ utm_source: 'google', utm_medium: 'cpc', utm_campaign: campaign, utm_term: pickOne(random, terms) });
+  const params = new URLSearchParams({
+    utm_source: 'google',
+    utm_medium: 'cpc',
+    utm_campaign: campaign,
+    utm_term: pickOne(random, terms),
+  });
   // gclid: opaque base64url-like token of about 90 characters, as Google Ads appends it.
-  params.set('gclid', `Cj0KCQiA${randomToken(random, 80, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`);
+  params.set(
+    'gclid',
+    `Cj0KCQiA${randomToken(random, 80, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`,
+  );
   return params.toString();
 }
 
@@ -62,16 +73,32 @@ export const TRAFFIC_SOURCES: readonly TrafficSource[] = [
   {
     name: 'Google',
     weight: 26,
-    referrers: ['https://www.google.com/', 'https://www.google.com/', 'https://www.google.com/', 'https://www.google.de/', 'https://www.google.co.uk/', 'https://www.google.co.in/'],
+    referrers: [
+      'https://www.google.com/',
+      'https://www.google.com/',
+      'https://www.google.com/',
+      'https://www.google.de/',
+      'https://www.google.co.uk/',
+      'https://www.google.co.in/',
+    ],
     landing: SEARCH_LANDING,
   },
   { name: 'Bing', weight: 4, referrers: ['https://www.bing.com/'], landing: SEARCH_LANDING },
   { name: 'DuckDuckGo', weight: 3, referrers: ['https://duckduckgo.com/'], landing: SEARCH_LANDING },
-  { name: 'Other search', weight: 1.2, referrers: ['https://search.brave.com/', 'https://www.ecosia.org/', 'https://search.yahoo.com/'], landing: SEARCH_LANDING },
+  {
+    name: 'Other search',
+    weight: 1.2,
+    referrers: ['https://search.brave.com/', 'https://www.ecosia.org/', 'https://search.yahoo.com/'],
+    landing: SEARCH_LANDING,
+  },
   {
     name: 'Hacker News',
     weight: 3,
-    referrers: ['https://news.ycombinator.com/', 'https://news.ycombinator.com/item?id=41968812', 'https://news.ycombinator.com/news'],
+    referrers: [
+      'https://news.ycombinator.com/',
+      'https://news.ycombinator.com/item?id=41968812',
+      'https://news.ycombinator.com/news',
+    ],
     landing: [
       { section: 'blog', weight: 8 },
       { path: '/', weight: 2 },
@@ -80,12 +107,27 @@ export const TRAFFIC_SOURCES: readonly TrafficSource[] = [
   {
     name: 'Reddit',
     weight: 2.5,
-    referrers: ['https://www.reddit.com/', 'https://www.reddit.com/r/selfhosted/', 'https://old.reddit.com/', 'https://out.reddit.com/'],
+    referrers: [
+      'https://www.reddit.com/',
+      'https://www.reddit.com/r/selfhosted/',
+      'https://old.reddit.com/',
+      'https://out.reddit.com/',
+    ],
     landing: SOCIAL_LANDING,
   },
   { name: 'Twitter', weight: 2.5, referrers: ['https://t.co/', 'https://x.com/'], landing: SOCIAL_LANDING },
-  { name: 'Facebook', weight: 1.5, referrers: ['https://l.facebook.com/', 'https://m.facebook.com/', 'https://www.facebook.com/'], landing: SOCIAL_LANDING },
-  { name: 'LinkedIn', weight: 1.5, referrers: ['https://www.linkedin.com/', 'https://lnkd.in/', 'https://www.linkedin.com/feed/'], landing: SOCIAL_LANDING },
+  {
+    name: 'Facebook',
+    weight: 1.5,
+    referrers: ['https://l.facebook.com/', 'https://m.facebook.com/', 'https://www.facebook.com/'],
+    landing: SOCIAL_LANDING,
+  },
+  {
+    name: 'LinkedIn',
+    weight: 1.5,
+    referrers: ['https://www.linkedin.com/', 'https://lnkd.in/', 'https://www.linkedin.com/feed/'],
+    landing: SOCIAL_LANDING,
+  },
   {
     name: 'GitHub',
     weight: 4,
@@ -105,7 +147,12 @@ export const TRAFFIC_SOURCES: readonly TrafficSource[] = [
       { path: '/changelog', weight: 1 },
       { path: '/pricing', weight: 0.5 },
     ],
-    tag: (random) => new URLSearchParams({ utm_source: 'newsletter', utm_medium: 'email', utm_campaign: pickOne(random, NEWSLETTER_CAMPAIGNS) }).toString(),
+    tag: (random) =>
+      new URLSearchParams({
+        utm_source: 'newsletter',
+        utm_medium: 'email',
+        utm_campaign: pickOne(random, NEWSLETTER_CAMPAIGNS),
+      }).toString(),
   },
   {
     name: 'Paid search',
@@ -155,7 +202,12 @@ export const TRAFFIC_SOURCES: readonly TrafficSource[] = [
   {
     name: 'AI assistants',
     weight: 1.5,
-    referrers: ['https://chatgpt.com/', 'https://www.perplexity.ai/', 'https://gemini.google.com/', 'https://claude.ai/'],
+    referrers: [
+      'https://chatgpt.com/',
+      'https://www.perplexity.ai/',
+      'https://gemini.google.com/',
+      'https://claude.ai/',
+    ],
     landing: [
       { path: '/', weight: 3 },
       { section: 'docs', weight: 2 },
@@ -168,7 +220,8 @@ export const TRAFFIC_SOURCES: readonly TrafficSource[] = [
 export function concreteReferrer(random: Random, referrer: string): string {
   if (referrer === 'https://t.co/') return `https://t.co/${randomToken(random, 10)}`;
   if (referrer === 'https://lnkd.in/') return `https://lnkd.in/${randomToken(random, 8)}`;
-  if (referrer === 'https://news.ycombinator.com/item?id=41968812' && random() < 0.3) return `https://news.ycombinator.com/item?id=${randomInt(random, 41000000, 42999999)}`;
+  if (referrer === 'https://news.ycombinator.com/item?id=41968812' && random() < 0.3)
+    return `https://news.ycombinator.com/item?id=${randomInt(random, 41000000, 42999999)}`;
   return referrer;
 }
 

@@ -85,7 +85,12 @@ function buildSiteMap(): SitePage[] {
   const blogWeights = zipfWeights(BLOG_POSTS.length, 0.9);
   const blogTotal = blogWeights.reduce((sum, w) => sum + w, 0);
   BLOG_POSTS.forEach(([slug, title], index) => {
-    pages.push({ path: `/blog/${slug}`, title: `${title} · ${PRODUCT}`, section: 'blog', weight: (26 * (blogWeights[index] ?? 0)) / blogTotal });
+    pages.push({
+      path: `/blog/${slug}`,
+      title: `${title} · ${PRODUCT}`,
+      section: 'blog',
+      weight: (26 * (blogWeights[index] ?? 0)) / blogTotal,
+    });
   });
   const docPages = DOCS.flatMap(([section, names]) => names.map((name) => ({ section, name })));
   const docWeights = zipfWeights(docPages.length, 0.8);
@@ -105,7 +110,10 @@ function buildSiteMap(): SitePage[] {
 export const SITE_PAGES: readonly SitePage[] = buildSiteMap();
 
 /** Page paths with their share of pageviews: what the ingestion bench samples from. */
-export const PATH_MIX: readonly { value: string; weight: number }[] = SITE_PAGES.map((page) => ({ value: page.path, weight: page.weight }));
+export const PATH_MIX: readonly { value: string; weight: number }[] = SITE_PAGES.map((page) => ({
+  value: page.path,
+  weight: page.weight,
+}));
 
 /** Files offered for download (the 'File Download' custom event), with the page sections that link them. */
 export const DOWNLOADS: readonly string[] = [

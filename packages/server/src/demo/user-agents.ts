@@ -8,7 +8,15 @@
 export type Device = 'desktop' | 'mobile' | 'tablet';
 
 /** Which screen-size table fits the hardware behind a user agent. */
-export type ScreenFamily = 'windows' | 'mac' | 'linux' | 'chromeos' | 'iphone' | 'android-phone' | 'ipad' | 'android-tablet';
+export type ScreenFamily =
+  | 'windows'
+  | 'mac'
+  | 'linux'
+  | 'chromeos'
+  | 'iphone'
+  | 'android-phone'
+  | 'ipad'
+  | 'android-tablet';
 
 export interface UserAgentProfile {
   userAgent: string;
@@ -71,42 +79,132 @@ export const REAL_USER_AGENTS: readonly UserAgentProfile[] = [
   desktop(`Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) ${BLINK} Chrome/142.0.0.0 Safari/537.36`, 0.5, 'chromeos'),
   desktop(`Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) ${BLINK} Chrome/141.0.0.0 Safari/537.36`, 0.3, 'chromeos'),
   // iPhone (~20%)
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.1 Mobile/15E148 Safari/604.1`, 5.5, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.0.1 Mobile/15E148 Safari/604.1`, 3, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) ${WEBKIT} Version/18.6 Mobile/15E148 Safari/604.1`, 3.5, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) ${WEBKIT} Version/18.5 Mobile/15E148 Safari/604.1`, 1.6, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 17_7 like Mac OS X) ${WEBKIT} Version/17.7 Mobile/15E148 Safari/604.1`, 1, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 16_7_12 like Mac OS X) ${WEBKIT} Version/16.6 Mobile/15E148 Safari/604.1`, 0.4, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} CriOS/142.0.7444.77 Mobile/15E148 Safari/604.1`, 1.8, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} CriOS/141.0.7390.96 Mobile/15E148 Safari/604.1`, 0.9, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} FxiOS/145.0 Mobile/15E148 Safari/605.1.15`, 0.4, 'iphone'),
-  phone(`Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.0 EdgiOS/142.3595.66 Mobile/15E148 Safari/605.1.15`, 0.3, 'iphone'),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.1 Mobile/15E148 Safari/604.1`,
+    5.5,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.0.1 Mobile/15E148 Safari/604.1`,
+    3,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6_2 like Mac OS X) ${WEBKIT} Version/18.6 Mobile/15E148 Safari/604.1`,
+    3.5,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) ${WEBKIT} Version/18.5 Mobile/15E148 Safari/604.1`,
+    1.6,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 17_7 like Mac OS X) ${WEBKIT} Version/17.7 Mobile/15E148 Safari/604.1`,
+    1,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 16_7_12 like Mac OS X) ${WEBKIT} Version/16.6 Mobile/15E148 Safari/604.1`,
+    0.4,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} CriOS/142.0.7444.77 Mobile/15E148 Safari/604.1`,
+    1.8,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} CriOS/141.0.7390.96 Mobile/15E148 Safari/604.1`,
+    0.9,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} FxiOS/145.0 Mobile/15E148 Safari/605.1.15`,
+    0.4,
+    'iphone',
+  ),
+  phone(
+    `Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) ${WEBKIT} Version/26.0 EdgiOS/142.3595.66 Mobile/15E148 Safari/605.1.15`,
+    0.3,
+    'iphone',
+  ),
   // Android phones (~18%)
   phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/142.0.0.0 Mobile Safari/537.36`, 7, 'android-phone'),
   phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/141.0.0.0 Mobile Safari/537.36`, 4, 'android-phone'),
   phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/140.0.0.0 Mobile Safari/537.36`, 1.5, 'android-phone'),
   phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/139.0.0.0 Mobile Safari/537.36`, 0.6, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} SamsungBrowser/29.0 Chrome/136.0.0.0 Mobile Safari/537.36`, 1.8, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36`, 1, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) ${BLINK} SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36`, 0.4, 'android-phone'),
+  phone(
+    `Mozilla/5.0 (Linux; Android 10; K) ${BLINK} SamsungBrowser/29.0 Chrome/136.0.0.0 Mobile Safari/537.36`,
+    1.8,
+    'android-phone',
+  ),
+  phone(
+    `Mozilla/5.0 (Linux; Android 10; K) ${BLINK} SamsungBrowser/28.0 Chrome/130.0.0.0 Mobile Safari/537.36`,
+    1,
+    'android-phone',
+  ),
+  phone(
+    `Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S921B) ${BLINK} SamsungBrowser/27.0 Chrome/125.0.0.0 Mobile Safari/537.36`,
+    0.4,
+    'android-phone',
+  ),
   phone('Mozilla/5.0 (Android 15; Mobile; rv:145.0) Gecko/145.0 Firefox/145.0', 0.6, 'android-phone'),
   phone('Mozilla/5.0 (Android 14; Mobile; rv:144.0) Gecko/144.0 Firefox/144.0', 0.3, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/142.0.0.0 Mobile Safari/537.36 EdgA/142.0.0.0`, 0.3, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/141.0.0.0 Mobile Safari/537.36 OPR/92.0.0.0`, 0.2, 'android-phone'),
-  phone(`Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/140.0.0.0 Mobile Safari/537.36 DuckDuckGo/5`, 0.2, 'android-phone'),
+  phone(
+    `Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/142.0.0.0 Mobile Safari/537.36 EdgA/142.0.0.0`,
+    0.3,
+    'android-phone',
+  ),
+  phone(
+    `Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/141.0.0.0 Mobile Safari/537.36 OPR/92.0.0.0`,
+    0.2,
+    'android-phone',
+  ),
+  phone(
+    `Mozilla/5.0 (Linux; Android 10; K) ${BLINK} Chrome/140.0.0.0 Mobile Safari/537.36 DuckDuckGo/5`,
+    0.2,
+    'android-phone',
+  ),
   // Tablets (~3%); most iPads announce themselves as a Mac and count as desktop, as they do in production.
-  tablet(`Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} Version/26.1 Mobile/15E148 Safari/604.1`, 0.8, 'ipad'),
-  tablet(`Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} Version/18.6 Mobile/15E148 Safari/604.1`, 0.5, 'ipad'),
-  tablet(`Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) ${WEBKIT} Version/17.7 Mobile/15E148 Safari/604.1`, 0.3, 'ipad'),
-  tablet(`Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} CriOS/142.0.7444.77 Mobile/15E148 Safari/604.1`, 0.3, 'ipad'),
+  tablet(
+    `Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} Version/26.1 Mobile/15E148 Safari/604.1`,
+    0.8,
+    'ipad',
+  ),
+  tablet(
+    `Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} Version/18.6 Mobile/15E148 Safari/604.1`,
+    0.5,
+    'ipad',
+  ),
+  tablet(
+    `Mozilla/5.0 (iPad; CPU OS 17_7 like Mac OS X) ${WEBKIT} Version/17.7 Mobile/15E148 Safari/604.1`,
+    0.3,
+    'ipad',
+  ),
+  tablet(
+    `Mozilla/5.0 (iPad; CPU OS 18_6 like Mac OS X) ${WEBKIT} CriOS/142.0.7444.77 Mobile/15E148 Safari/604.1`,
+    0.3,
+    'ipad',
+  ),
   tablet(`Mozilla/5.0 (Linux; Android 14; SM-X710) ${BLINK} Chrome/142.0.0.0 Safari/537.36`, 0.4, 'android-tablet'),
   tablet(`Mozilla/5.0 (Linux; Android 14; SM-X210) ${BLINK} Chrome/141.0.0.0 Safari/537.36`, 0.3, 'android-tablet'),
-  tablet(`Mozilla/5.0 (Linux; Android 13; SM-X200) ${BLINK} SamsungBrowser/28.0 Chrome/130.0.0.0 Safari/537.36`, 0.2, 'android-tablet'),
-  tablet(`Mozilla/5.0 (Linux; Android 13; Lenovo TB-X606F) ${BLINK} Chrome/141.0.0.0 Safari/537.36`, 0.15, 'android-tablet'),
+  tablet(
+    `Mozilla/5.0 (Linux; Android 13; SM-X200) ${BLINK} SamsungBrowser/28.0 Chrome/130.0.0.0 Safari/537.36`,
+    0.2,
+    'android-tablet',
+  ),
+  tablet(
+    `Mozilla/5.0 (Linux; Android 13; Lenovo TB-X606F) ${BLINK} Chrome/141.0.0.0 Safari/537.36`,
+    0.15,
+    'android-tablet',
+  ),
 ];
 
 /** Screen sizes in CSS pixels per hardware family, weighted by how common they are. */
-export const SCREEN_SIZES: Readonly<Record<ScreenFamily, readonly { width: number; height: number; weight: number }[]>> = {
+export const SCREEN_SIZES: Readonly<
+  Record<ScreenFamily, readonly { width: number; height: number; weight: number }[]>
+> = {
   windows: [
     { width: 1920, height: 1080, weight: 34 },
     { width: 1536, height: 864, weight: 12 },

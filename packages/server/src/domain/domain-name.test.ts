@@ -51,13 +51,13 @@ describe('normalizeDomain', () => {
     expect(longest.length).toBe(MAX_DOMAIN_LENGTH);
     expect(normalizeDomain(longest)).toBe(longest);
     expect(normalizeDomain(`${longest}c`)).toBeUndefined();
-    expect(normalizeDomain('a.'.repeat(5000) + 'com')).toBeUndefined();
+    expect(normalizeDomain(`${'a.'.repeat(5000)}com`)).toBeUndefined();
   });
 
   it('never throws, and its output is a fixed point', () => {
     const hostish = fc.stringMatching(/^(https?:\/\/)?(www\.)?[a-zA-Z0-9.\-_]{0,30}(:[0-9]{1,5})?(\/[a-z]{0,5})?$/);
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), hostish), (input) => {
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 40 }), hostish), (input) => {
         const normalised = normalizeDomain(input);
         if (normalised !== undefined) {
           expect(normalised.length).toBeLessThanOrEqual(MAX_DOMAIN_LENGTH);

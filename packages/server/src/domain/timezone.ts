@@ -5,7 +5,7 @@
 
 const MAX_TIMEZONE_LENGTH = 64;
 /** IANA names are ASCII letters, digits, `/`, `_`, `-` and `+` (`America/Port-au-Prince`, `Etc/GMT+5`). */
-const IANA_SHAPE = /^[A-Za-z][A-Za-z0-9_+\-]*(?:\/[A-Za-z0-9_+\-]+)*$/;
+const IANA_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
 /**
  * True when `tz` is `UTC` or an IANA time zone name this runtime knows.

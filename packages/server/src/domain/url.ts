@@ -144,7 +144,16 @@ function decodeRun(run: string): string {
 /** Length of the well-formed UTF-8 sequence starting at bytes[i], or 0 if there is none. */
 function utf8SequenceLength(bytes: number[], i: number): number {
   const lead = bytes[i] ?? 0xff;
-  const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  const size =
+    lead < 0x80
+      ? 1
+      : lead >= 0xc2 && lead <= 0xdf
+        ? 2
+        : lead >= 0xe0 && lead <= 0xef
+          ? 3
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 4
+            : 0;
   if (size === 0 || i + size > bytes.length) return 0;
   for (let k = 1; k < size; k++) {
     const b = bytes[i + k] ?? 0;
@@ -153,6 +162,8 @@ function utf8SequenceLength(bytes: number[], i: number): number {
   return size;
 }
 
+// Control characters are matched on purpose: a decoded NUL or line break must go back to its escape.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: see above.
 const UNSAFE_DECODED = /[\u0000-\u001f\u007f-\u009f/?#%\\\u2028\u2029]/g;
 
 function reEncodeUnsafe(decoded: string): string {

@@ -26,7 +26,9 @@ export function visitorIdFor(salt: Buffer, siteId: number, ip: string, userAgent
  * hash suffices here; the domain tag keeps session ids from ever equalling some other hash of the same text.
  */
 export function sessionIdFor(visitorId: string, startedAt: number): string {
-  const digest = createHash('sha256').update(`sightline-session\u0000${visitorId}\u0000${String(startedAt)}`).digest();
+  const digest = createHash('sha256')
+    .update(`sightline-session\u0000${visitorId}\u0000${String(startedAt)}`)
+    .digest();
   return digest.readBigUInt64BE(0).toString();
 }
 

@@ -1,6 +1,5 @@
 import swagger from '@fastify/swagger';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../logging.js';
 import { HttpError } from './errors.js';
 import { type HealthCheck, registerOperationalRoutes } from './operational-routes.js';
@@ -21,17 +20,18 @@ export interface AppOptions {
  * Every route declares its schemas; the OpenAPI document built from them is served at /api-docs.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: options.logger,
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
     trustProxy: parseTrustProxy(options.trustProxy),
     // Ingestion bodies are small; larger bodies are refused per route with a 413 before they are buffered.
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: true,
+    // Per-request log lines at ingestion rates are noise; latency goes to /metrics, errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     requestTimeout: 30_000,
     // Only trust what we validate: drop unknown properties rather than coercing surprises into handlers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     const status = error.statusCode ?? 500;
@@ -77,12 +77,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** Fastify's trustProxy accepts exactly these shapes; anything else was rejected by config already. */
-export function parseTrustProxy(raw: string): boolean | number | string[] {
+/** TRUST_PROXY in the shapes Fastify's trustProxy understands. */
+export function parseTrustProxy(raw: string): boolean | string[] | ((address: string, hop: number) => boolean) {
   const value = raw.trim().toLowerCase();
   if (value === '' || value === 'false' || value === '0' || value === 'no') return false;
   if (value === 'true' || value === 'yes') return true;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    // A hop count: trust that many proxies in front of us, counted from the socket.
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
   return value
     .split(',')
     .map((part) => part.trim())

@@ -42,12 +42,13 @@ export interface Flusher {
 
 export function createFlusher(options: FlusherOptions): Flusher {
   const { journal, store, onFlush, onError, logger } = options;
-  const intervalMs = Math.max(1, options.intervalMs);
-  const batchMax = Math.max(1, Math.floor(options.batchMax));
-  const retryInitialMs = Math.max(1, options.retryInitialMs ?? 100);
-  const retryMaxMs = Math.max(retryInitialMs, options.retryMaxMs ?? 5000);
-  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
+  const intervalMs = positive(options.intervalMs, 500);
+  const batchMax = Math.floor(positive(options.batchMax, 50_000));
+  const retryInitialMs = positive(options.retryInitialMs, 100);
+  const retryMaxMs = Math.max(retryInitialMs, positive(options.retryMaxMs, 5000));
+  const stopTimeoutMs = positive(options.stopTimeoutMs, 20_000);
 
+  let started = false;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let stopping = false;
@@ -57,7 +58,7 @@ export function createFlusher(options: FlusherOptions): Flusher {
   let wake: (() => void) | undefined;
   let drainChain: Promise<void> = Promise.resolve();
 
-  /** Moves batches until the journal has none left. Throws only when abandoned. */
+  /** Moves batches until the journal has none left, retrying failures; returns early only once stop() gave up. */
   async function drain(): Promise<void> {
     let failures = 0;
     while (!abandoned) {
@@ -119,7 +120,8 @@ export function createFlusher(options: FlusherOptions): Flusher {
 
   return {
     start() {
-      if (timer || stopping) return;
+      if (started || stopping) return;
+      started = true;
       schedule();
     },
 
@@ -140,8 +142,12 @@ export function createFlusher(options: FlusherOptions): Flusher {
       if (outcome === 'timeout') {
         abandoned = true;
         wake?.();
-        await drainChain;
-        logger?.warn({ pending: journal.pending() }, 'stopped before every event reached the event store; the journal keeps them for the next start');
+        // An insert still in flight may finish (its batch then commits) or not (it is replayed with the same token).
+        await Promise.race([drainChain, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        logger?.warn(
+          { pending: journal.pending() },
+          'stopped before every event reached the event store; the journal keeps them for the next start',
+        );
       }
     },
   };
@@ -154,4 +160,8 @@ function safely(callback: () => void) {
   } catch {
     // ignored on purpose
   }
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }

@@ -102,7 +102,9 @@ export class JournalClosedError extends Error {
 
 export class JournalLockedError extends Error {
   constructor(dir: string, pid: number) {
-    super(`The journal in ${dir} is in use by process ${pid}. If that process is gone, delete ${join(dir, LOCK_FILE)}.`);
+    super(
+      `The journal in ${dir} is in use by process ${pid}. If that process is gone, delete ${join(dir, LOCK_FILE)}.`,
+    );
     this.name = 'JournalLockedError';
   }
 }
@@ -162,7 +164,10 @@ interface Waiter {
 
 export async function createJournal(options: JournalOptions): Promise<Journal> {
   const { dir, fsync } = options;
-  const maxPending = Math.max(1, Math.floor(options.maxPending));
+  if (!Number.isFinite(options.maxPending) || options.maxPending < 1) {
+    throw new RangeError('Journal maxPending must be a positive number: it is what keeps memory bounded');
+  }
+  const maxPending = Math.floor(options.maxPending);
   const segmentBytes = Math.max(4096, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
   const commitWindowMs = Math.max(0, options.commitWindowMs ?? 0);
   const maxBatchBytes = Math.max(2 * MAX_RECORD_BYTES, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
@@ -221,7 +226,14 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       const at = readPosition();
       const segment = segments.find((s) => s.id === state.intent?.segment);
       const intent = state.intent;
-      if (at && segment && at.segment.id === intent.segment && at.offset === intent.from && intent.to <= segment.size && intent.to > intent.from) {
+      if (
+        at &&
+        segment &&
+        at.segment.id === intent.segment &&
+        at.offset === intent.from &&
+        intent.to <= segment.size &&
+        intent.to > intent.from
+      ) {
         replay = intent;
       } else {
         logger?.warn({ intent }, 'journal intent does not match the journal anymore; discarding it');
@@ -273,7 +285,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
         const problem = findEventRowProblem(row);
         if (problem) throw problem;
         const payload = Buffer.from(eventRowJson(row), 'utf8');
-        if (payload.length > MAX_RECORD_BYTES) throw new RangeError(`An event row of ${payload.length} bytes exceeds the journal's record limit`);
+        if (payload.length > MAX_RECORD_BYTES)
+          throw new RangeError(`An event row of ${payload.length} bytes exceeds the journal's record limit`);
         const header = Buffer.allocUnsafe(HEADER_BYTES);
         header.writeUInt32BE(payload.length, 0);
         header.writeUInt32BE(crc32(payload), 4);
@@ -303,7 +316,12 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
         if (active.size > 0 && active.size + data.length > segmentBytes) await rotate();
         let written = 0;
         while (written < data.length) {
-          const { bytesWritten } = await activeHandle.write(data, written, data.length - written, active.size + written);
+          const { bytesWritten } = await activeHandle.write(
+            data,
+            written,
+            data.length - written,
+            active.size + written,
+          );
           written += bytesWritten;
         }
         stats.writes++;
@@ -358,12 +376,14 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
           const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
           if (bytesRead === 0) break;
           position += bytesRead;
-          const data = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+          const data =
+            carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
           let offset = 0;
           while (rows.length < maxRows && offset + HEADER_BYTES <= data.length) {
             const size = data.readUInt32BE(offset);
             const end = offset + HEADER_BYTES + size;
-            if (size > MAX_RECORD_BYTES) throw new Error(`Journal segment ${segment.id} is corrupt at offset ${consumed}`);
+            if (size > MAX_RECORD_BYTES)
+              throw new Error(`Journal segment ${segment.id} is corrupt at offset ${consumed}`);
             if (end > data.length) break;
             const payload = data.subarray(offset + HEADER_BYTES, end);
             if (crc32(payload) !== data.readUInt32BE(offset + 4)) {
@@ -392,6 +412,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
         commit: () =>
           exclusive(async () => {
             if (committed) return;
+            // Not committed after close: the batch is replayed on the next open with the same token, and deduplicated.
+            if (closed) throw new JournalClosedError();
             let flushed: Position = { segment: segment.id, offset: to };
             if (segment.sealed && to >= segment.size) {
               const next = segments.find((s) => s.id > segment.id);
@@ -418,7 +440,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       append(rows: readonly EventRow[]): Promise<void> {
         if (closed) return Promise.reject(new JournalClosedError());
         if (broken) return Promise.reject(new JournalWriteError(broken));
-        if (!Array.isArray(rows) || rows.length === 0) return Promise.resolve();
+        if (!Array.isArray(rows)) return Promise.reject(new TypeError('Journal append expects an array of event rows'));
+        if (rows.length === 0) return Promise.resolve();
         // Counted from the moment of acceptance, so bytes waiting in memory are bounded too.
         if (pendingRows + rows.length > maxPending) return Promise.reject(new OverloadedError(retryAfterSeconds));
         let data: Buffer;
@@ -439,15 +462,18 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
 
       readBatch(max: number): Promise<JournalBatch | undefined> {
         return exclusive(async () => {
+          // After close the lock is released: another process may own the directory, so touch nothing.
+          if (closed) throw new JournalClosedError();
           if (outstanding) return outstanding;
           const at = readPosition();
           if (!at) return undefined;
-          const limit = Math.max(1, Math.floor(max));
+          const limit = Number.isFinite(max) && max >= 1 ? Math.floor(max) : 1;
           let batch: JournalBatch;
           if (replay) {
             // Exactly the range of the crashed attempt, whatever `max` is now: same token, so dedup can recognise it.
             const { rows, end } = await readRange(at.segment, replay.from, replay.to, Number.POSITIVE_INFINITY);
-            if (end !== replay.to) throw new Error(`Journal segment ${at.segment.id} no longer holds the replayed range`);
+            if (end !== replay.to)
+              throw new Error(`Journal segment ${at.segment.id} no longer holds the replayed range`);
             batch = makeBatch(at.segment, replay.from, replay.to, rows);
           } else {
             const limitEnd = Math.min(at.segment.size, at.offset + maxBatchBytes);
@@ -456,7 +482,10 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
             if (rows.length === 0) return undefined;
             batch = makeBatch(at.segment, at.offset, end, rows);
             // The intent makes this exact range the first batch after a crash, whatever happens to the insert.
-            await persistState({ flushed: state.flushed, intent: { segment: at.segment.id, from: at.offset, to: end } });
+            await persistState({
+              flushed: state.flushed,
+              intent: { segment: at.segment.id, from: at.offset, to: end },
+            });
           }
           outstanding = batch;
           return batch;
@@ -492,7 +521,10 @@ async function listSegmentIds(dir: string): Promise<number[]> {
 }
 
 /** Walks records from `start`; stops at the first one that is incomplete or fails its CRC. */
-async function scanSegment(path: string, start: number): Promise<{ validEnd: number; fileSize: number; records: number }> {
+async function scanSegment(
+  path: string,
+  start: number,
+): Promise<{ validEnd: number; fileSize: number; records: number }> {
   const data = await readFile(path);
   if (start >= data.length) return { validEnd: data.length, fileSize: data.length, records: 0 };
   let offset = start;
@@ -518,7 +550,8 @@ async function loadState(dir: string): Promise<JournalState> {
   }
   const parsed = JSON.parse(text) as Partial<JournalState>;
   const flushed = parsed.flushed;
-  if (!flushed || !isCount(flushed.segment) || !isCount(flushed.offset)) throw new Error(`Unreadable journal state in ${dir}`);
+  if (!flushed || !isCount(flushed.segment) || !isCount(flushed.offset))
+    throw new Error(`Unreadable journal state in ${dir}`);
   const intent = parsed.intent;
   const validIntent = intent && isCount(intent.segment) && isCount(intent.from) && isCount(intent.to) ? intent : null;
   return { flushed: { segment: flushed.segment, offset: flushed.offset }, intent: validIntent };

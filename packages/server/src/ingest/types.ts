@@ -55,6 +55,8 @@ export interface RequestContext {
 export type DropReason =
   | 'invalid'
   | 'unknown_site'
+  /** An engagement event whose visit ended (no pageview in 30 minutes): nothing to attach it to. */
+  | 'no_session'
   | 'bot'
   | 'spam_referrer'
   | 'rate_limited_ip'

@@ -22,9 +22,14 @@ describe('createScheduler', () => {
     scheduler.every('later', 1_000, () => {
       later++;
     });
-    scheduler.every('immediate', 1_000, () => {
-      immediate++;
-    }, { runNow: true });
+    scheduler.every(
+      'immediate',
+      1_000,
+      () => {
+        immediate++;
+      },
+      { runNow: true },
+    );
 
     await vi.advanceTimersByTimeAsync(0);
     expect([later, immediate]).toEqual([0, 1]);
@@ -51,7 +56,10 @@ describe('createScheduler', () => {
     expect(attempts).toBe(3);
     expect(errors.filter((entry) => (entry.details as { job: string }).job === 'flaky')).toHaveLength(2);
     expect(errors.filter((entry) => (entry.details as { job: string }).job === 'throws-synchronously')).toHaveLength(3);
-    expect(errors[0]?.details).toMatchObject({ job: 'flaky', err: expect.objectContaining({ message: 'attempt 1 failed' }) });
+    expect(errors[0]?.details).toMatchObject({
+      job: 'flaky',
+      err: expect.objectContaining({ message: 'attempt 1 failed' }),
+    });
     await scheduler.stop();
   });
 
@@ -71,7 +79,11 @@ describe('createScheduler', () => {
     expect(maxActive).toBe(1);
     // Each cycle is 100 ms of waiting plus 350 ms of work.
     expect(runs).toBe(5);
-    await scheduler.stop();
+    // The fifth run is still sleeping; stop() resolves once its timer has fired.
+    const stopping = scheduler.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    await stopping;
+    expect(active).toBe(0);
   });
 
   it('stop() waits for running jobs, aborts their signal and schedules nothing more', async () => {
@@ -79,12 +91,17 @@ describe('createScheduler', () => {
     let runs = 0;
     let finished = false;
     let sawAbort = false;
-    scheduler.every('long', 1_000, async (signal) => {
-      runs++;
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-      sawAbort = signal.aborted;
-      finished = true;
-    }, { runNow: true });
+    scheduler.every(
+      'long',
+      1_000,
+      async (signal) => {
+        runs++;
+        await new Promise((resolve) => setTimeout(resolve, 5_000));
+        sawAbort = signal.aborted;
+        finished = true;
+      },
+      { runNow: true },
+    );
     await vi.advanceTimersByTimeAsync(10);
     expect(runs).toBe(1);
 

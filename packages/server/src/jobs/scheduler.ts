@@ -55,7 +55,10 @@ export function createScheduler(options: { logger?: SchedulerLogger } = {}): Sch
       logger.debug?.({ job: name, durationMs: Date.now() - startedAt }, 'scheduled job finished');
     } catch (error) {
       // Caught here, so a job's failure costs one run and never an unhandled rejection that ends the process.
-      logger.error({ job: name, err: error, durationMs: Date.now() - startedAt }, 'scheduled job failed; retrying on the next tick');
+      logger.error(
+        { job: name, err: error, durationMs: Date.now() - startedAt },
+        'scheduled job failed; retrying on the next tick',
+      );
     }
   }
 

@@ -65,9 +65,21 @@ export const REFERRER_SUPPLEMENT: ReadonlyMap<string, KnownReferrer> = new Map<s
   ['rumble.com', { source: 'Rumble', kind: 'video' }],
 
   // Shopping sites (the database files Amazon under search).
-  ...['amazon.com', 'amazon.co.uk', 'amazon.de', 'amazon.fr', 'amazon.it', 'amazon.es', 'amazon.ca', 'amazon.co.jp', 'amazon.in', 'amazon.com.au', 'amazon.nl', 'amazon.com.br', 'amazon.com.mx'].map(
-    (host): [string, KnownReferrer] => [host, { source: 'Amazon', kind: 'shopping' }],
-  ),
+  ...[
+    'amazon.com',
+    'amazon.co.uk',
+    'amazon.de',
+    'amazon.fr',
+    'amazon.it',
+    'amazon.es',
+    'amazon.ca',
+    'amazon.co.jp',
+    'amazon.in',
+    'amazon.com.au',
+    'amazon.nl',
+    'amazon.com.br',
+    'amazon.com.mx',
+  ].map((host): [string, KnownReferrer] => [host, { source: 'Amazon', kind: 'shopping' }]),
   ...['ebay.com', 'ebay.co.uk', 'ebay.de', 'ebay.fr', 'ebay.it', 'ebay.es', 'ebay.ca', 'ebay.com.au'].map(
     (host): [string, KnownReferrer] => [host, { source: 'eBay', kind: 'shopping' }],
   ),
@@ -114,9 +126,7 @@ export const REFERRER_SUPPLEMENT: ReadonlyMap<string, KnownReferrer> = new Map<s
 ]);
 
 /** Database spellings we present differently, so one site has one name everywhere. */
-export const SOURCE_RENAMES: ReadonlyMap<string, string> = new Map([
-  ['Youtube', 'YouTube'],
-]);
+export const SOURCE_RENAMES: ReadonlyMap<string, string> = new Map([['Youtube', 'YouTube']]);
 
 /** Database sources whose kind our channel rules need to differ from the database's medium. */
 export const SOURCE_KIND_OVERRIDES: ReadonlyMap<string, ReferrerKind> = new Map<string, ReferrerKind>([

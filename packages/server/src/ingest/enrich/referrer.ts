@@ -4,7 +4,12 @@ import { dirname, join } from 'node:path';
 import type { ReferrerKind } from '../../domain/channel.js';
 import { LIMITS } from '../../domain/event.js';
 import { capString, cleanString } from '../../domain/url.js';
-import { type KnownReferrer, REFERRER_SUPPLEMENT, SOURCE_KIND_OVERRIDES, SOURCE_RENAMES } from './referrer-supplement.js';
+import {
+  type KnownReferrer,
+  REFERRER_SUPPLEMENT,
+  SOURCE_KIND_OVERRIDES,
+  SOURCE_RENAMES,
+} from './referrer-supplement.js';
 
 /** The referrer columns of an event. */
 export interface ReferrerInfo {

@@ -32,12 +32,16 @@ export function decodeJsonBody(body: unknown): { ok: true; value: unknown } | { 
   if (text === undefined) return { ok: true, value: body };
 
   // The HTTP layer enforces the byte limit; this guards callers that hand over text from elsewhere.
-  if (text.length > LIMITS.bodyBytes) return { ok: false, error: `request body must be at most ${LIMITS.bodyBytes} bytes` };
+  if (text.length > LIMITS.bodyBytes)
+    return { ok: false, error: `request body must be at most ${LIMITS.bodyBytes} bytes` };
   if (text.trim() === '') return { ok: false, error: 'request body is empty; send one event as a JSON object' };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, error: `request body is not valid JSON (${(error as Error).message}); send one event as a JSON object` };
+    return {
+      ok: false,
+      error: `request body is not valid JSON (${(error as Error).message}); send one event as a JSON object`,
+    };
   }
 }
 

@@ -57,7 +57,8 @@ export function parsePlausibleBody(body: unknown): ParseResult<RawEvent> {
   if (Array.isArray(value)) {
     return {
       ok: false,
-      error: 'request body must be one event as a JSON object; batches (arrays) are not part of the Events API, send one request per event',
+      error:
+        'request body must be one event as a JSON object; batches (arrays) are not part of the Events API, send one request per event',
     };
   }
   if (!isRecord(value)) return { ok: false, error: 'request body must be a JSON object describing one event' };
@@ -81,7 +82,8 @@ export function parsePlausibleBody(body: unknown): ParseResult<RawEvent> {
   const rawDomain = pick(event, 'd', 'domain');
   let domains: string[] | undefined;
   if (rawDomain !== undefined) {
-    if (typeof rawDomain !== 'string') return { ok: false, error: 'domain must be a string (comma-separated for several sites)' };
+    if (typeof rawDomain !== 'string')
+      return { ok: false, error: 'domain must be a string (comma-separated for several sites)' };
     domains = rawDomain
       .split(',')
       .map((domain) => domain.trim())

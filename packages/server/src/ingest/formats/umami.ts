@@ -38,7 +38,8 @@ export function parseUmamiBody(body: unknown): ParseResult<RawEvent> {
   const decoded = decodeJsonBody(body);
   if (!decoded.ok) return decoded;
   const value = decoded.value;
-  if (Array.isArray(value)) return { ok: false, error: 'request body must be one JSON object { type, payload }; batches are not supported' };
+  if (Array.isArray(value))
+    return { ok: false, error: 'request body must be one JSON object { type, payload }; batches are not supported' };
   if (!isRecord(value)) return { ok: false, error: 'request body must be a JSON object { type, payload }' };
 
   const type = pick(value, 'type');
@@ -50,15 +51,18 @@ export function parseUmamiBody(body: unknown): ParseResult<RawEvent> {
   if (!isRecord(payload)) return { ok: false, error: 'payload must be an object' };
 
   const website = pick(payload, 'website');
-  if (website === undefined) return { ok: false, error: 'payload.website is required (the site id shown in Sightline)' };
-  if (typeof website !== 'string' || !UUID.test(website.trim())) return { ok: false, error: 'payload.website must be a UUID' };
+  if (website === undefined)
+    return { ok: false, error: 'payload.website is required (the site id shown in Sightline)' };
+  if (typeof website !== 'string' || !UUID.test(website.trim()))
+    return { ok: false, error: 'payload.website must be a UUID' };
   if (type !== 'event') return { ok: true, events: [] };
 
   const url = pageUrl(pick(payload, 'url'), pick(payload, 'hostname'));
   if (!url.ok) return url;
 
   const rawName = pick(payload, 'name');
-  if (rawName !== undefined && typeof rawName !== 'string') return { ok: false, error: 'payload.name must be a string' };
+  if (rawName !== undefined && typeof rawName !== 'string')
+    return { ok: false, error: 'payload.name must be a string' };
   const name = rawName === undefined || rawName.trim() === '' ? PAGEVIEW : rawName;
 
   const raw: RawEvent = {

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import type { EventRow } from '../../domain/event.js';
-import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { eventRowsPayload } from './event-row.js';
-import { EVENT_COLUMNS, applyMigrations, assertDatabaseName } from './schema.js';
+import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 
 /**
  * The embedded event store: ClickHouse as a library (chDB), on a directory this process owns.
@@ -144,9 +144,13 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
     async health(): Promise<StoreHealth> {
       if (closed) return { ok: false, engine: 'chdb', detail: 'closed' };
       try {
-        const result = await run(pickReader(), (session) => execute(session, 'SELECT 1 AS ok', undefined, healthTimeoutMs));
+        const result = await run(pickReader(), (session) =>
+          execute(session, 'SELECT 1 AS ok', undefined, healthTimeoutMs),
+        );
         const ok = (JSON.parse(result.text()) as { data?: { ok: number }[] }).data?.[0]?.ok === 1;
-        return ok ? { ok: true, engine: 'chdb' } : { ok: false, engine: 'chdb', detail: 'unexpected answer to SELECT 1' };
+        return ok
+          ? { ok: true, engine: 'chdb' }
+          : { ok: false, engine: 'chdb', detail: 'unexpected answer to SELECT 1' };
       } catch (err) {
         return { ok: false, engine: 'chdb', detail: errorMessage(err) };
       }

@@ -1,8 +1,8 @@
-import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import type { EventRow } from '../../domain/event.js';
+import { eventInsertRecord } from './event-row.js';
 import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
-import { eventRowRecord } from './event-row.js';
-import { EVENT_COLUMNS, applyMigrations, assertDatabaseName } from './schema.js';
+import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 
 /**
  * The event store on a ClickHouse server, over HTTP with @clickhouse/client. Same DDL and SQL as the embedded chDB
@@ -40,6 +40,8 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
       clickhouse_settings: OUTPUT_SETTINGS,
       // The database is always named in SQL text (`db.events`): the connection must work before migrate creates it.
       database: 'default',
+      // Failures reach the caller as errors and are logged there, through the redacting logger, not to stderr.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   let closed = false;
 
@@ -59,7 +61,7 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
       if (rows.length === 0) return;
       await client.insert({
         table: eventsTable,
-        values: rows.map(eventRowRecord),
+        values: rows.map(eventInsertRecord),
         format: 'JSONEachRow',
         columns: [...EVENT_COLUMNS] as [string, ...string[]],
         // Synchronous insert (async inserts would acknowledge before the part exists and dedup differently).
@@ -82,7 +84,11 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
     async command(sql: string, params?: QueryParams) {
       assertOpen();
       // wait_end_of_query: an error in the middle of DDL or a mutation surfaces here instead of after a 200.
-      await client.command({ query: sql, query_params: bindParams(params), clickhouse_settings: { wait_end_of_query: 1 } });
+      await client.command({
+        query: sql,
+        query_params: bindParams(params),
+        clickhouse_settings: { wait_end_of_query: 1 },
+      });
     },
 
     async health(): Promise<StoreHealth> {
@@ -114,7 +120,8 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
 function bindParams(params: QueryParams | undefined): Record<string, unknown> | undefined {
   if (params === undefined) return undefined;
   const bound: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(params)) bound[name] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  for (const [name, value] of Object.entries(params))
+    bound[name] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   return bound;
 }
 

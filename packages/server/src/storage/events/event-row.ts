@@ -70,7 +70,8 @@ const STRING_FIELDS: ReadonlyArray<keyof EventRow> = [
 
 /** Returns the first problem that would make ClickHouse reject or silently alter the row, or undefined. */
 export function findEventRowProblem(row: unknown): InvalidEventRowError | undefined {
-  if (typeof row !== 'object' || row === null || Array.isArray(row)) return new InvalidEventRowError('(row)', 'not an object');
+  if (typeof row !== 'object' || row === null || Array.isArray(row))
+    return new InvalidEventRowError('(row)', 'not an object');
   const r = row as Record<string, unknown>;
   for (const [field, max] of UINT_FIELDS) {
     const value = r[field];
@@ -81,7 +82,8 @@ export function findEventRowProblem(row: unknown): InvalidEventRowError | undefi
   if (typeof r.ts !== 'number' || !Number.isInteger(r.ts) || r.ts < TS_MIN || r.ts > TS_MAX) {
     return new InvalidEventRowError('ts', 'expected epoch milliseconds between 1900 and 2299');
   }
-  if (typeof r.event_id !== 'string' || !UUID.test(r.event_id)) return new InvalidEventRowError('event_id', 'expected a UUID');
+  if (typeof r.event_id !== 'string' || !UUID.test(r.event_id))
+    return new InvalidEventRowError('event_id', 'expected a UUID');
   for (const field of ['visitor_id', 'session_id'] as const) {
     const value = r[field];
     if (typeof value !== 'string' || !UINT64_TEXT.test(value) || BigInt(value) > UINT64_MAX) {
@@ -101,7 +103,10 @@ export function findEventRowProblem(row: unknown): InvalidEventRowError | undefi
     if (typeof value !== 'string') return new InvalidEventRowError('props', 'every property value must be a string');
   }
   if (r.revenue_amount !== null && (typeof r.revenue_amount !== 'string' || !DECIMAL_18_4.test(r.revenue_amount))) {
-    return new InvalidEventRowError('revenue_amount', 'expected null or a decimal with at most 14 integer and 4 fraction digits');
+    return new InvalidEventRowError(
+      'revenue_amount',
+      'expected null or a decimal with at most 14 integer and 4 fraction digits',
+    );
   }
   if (typeof r.source !== 'string' || !SOURCES.has(r.source as EventSource)) {
     return new InvalidEventRowError('source', 'expected web, app, api or import');
@@ -110,22 +115,58 @@ export function findEventRowProblem(row: unknown): InvalidEventRowError | undefi
 }
 
 /**
- * One row as a JSONEachRow line: the table's columns in table order and nothing else, `ts` as epoch milliseconds
- * (ClickHouse reads an integer into DateTime64(3) as ms; a JS Date would lose them). Deterministic: the same row
- * always gives the same bytes, which journal replays rely on.
+ * One row as JSON (the journal's record format): the table's columns in table order and nothing else, `ts` as epoch
+ * milliseconds. Deterministic: the same row always gives the same bytes.
  */
 export function eventRowJson(row: EventRow): string {
   return JSON.stringify(eventRowRecord(row));
 }
 
-/** The row's columns in table order, without any extra keys the caller's object may carry. */
+/**
+ * The row's columns in table order, without any extra keys the caller's object may carry. Strings are made
+ * well-formed UTF-16 (a lone surrogate becomes U+FFFD): ClickHouse refuses the JSON escape of one, and a single such
+ * row would otherwise fail its whole batch on every retry.
+ */
 export function eventRowRecord(row: EventRow): Record<string, unknown> {
   const ordered: Record<string, unknown> = {};
-  for (const column of EVENT_COLUMNS) ordered[column] = row[column];
+  for (const column of EVENT_COLUMNS) {
+    const value = row[column];
+    if (typeof value === 'string') ordered[column] = wellFormed(value);
+    else if (column === 'props') ordered[column] = wellFormedProps(value as Record<string, string>);
+    else ordered[column] = value;
+  }
   return ordered;
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
+}
+
+function wellFormedProps(props: Record<string, string>): Record<string, string> {
+  // fromEntries defines own properties, so even a `__proto__` key stays an ordinary property.
+  return Object.fromEntries(Object.entries(props).map(([key, value]) => [wellFormed(key), wellFormed(String(value))]));
+}
+
+/**
+ * One row as the event store's insert receives it: `ts` as 'YYYY-MM-DD hh:mm:ss.sss' (UTC, the column's zone), which
+ * every ClickHouse version reads into DateTime64(3) with its milliseconds (a JS Date would lose them, and how a bare
+ * integer is read has varied between versions).
+ */
+export function eventInsertRecord(row: EventRow): Record<string, unknown> {
+  const record = eventRowRecord(row);
+  record.ts = clickhouseDateTime64(row.ts);
+  return record;
 }
 
 /** A batch as a JSONEachRow payload. */
 export function eventRowsPayload(rows: readonly EventRow[]): Buffer {
-  return Buffer.from(rows.map(eventRowJson).join('\n'), 'utf8');
+  return Buffer.from(rows.map((row) => JSON.stringify(eventInsertRecord(row))).join('\n'), 'utf8');
+}
+
+/** Epoch ms → 'YYYY-MM-DD hh:mm:ss.sss' in UTC (valid for DateTime64's 1900..2299 range). */
+export function clickhouseDateTime64(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -1,7 +1,10 @@
 import type { EventRow } from '../../domain/event.js';
 
 /** Query parameters bound by name; the SQL declares each one as `{name:Type}` (ClickHouse syntax). */
-export type QueryParams = Record<string, string | number | bigint | boolean | null | readonly string[] | readonly number[]>;
+export type QueryParams = Record<
+  string,
+  string | number | bigint | boolean | null | readonly string[] | readonly number[]
+>;
 
 /**
  * The event store: ClickHouse SQL, embedded through chDB or remote through @clickhouse/client.

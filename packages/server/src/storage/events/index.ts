@@ -3,10 +3,10 @@ import { createChdbEventStore } from './chdb.js';
 import { createClickhouseEventStore } from './clickhouse.js';
 import type { EventStore } from './event-store.js';
 
-export type { EventStore, QueryParams, StoreHealth } from './event-store.js';
 export { createChdbEventStore, EventStoreClosedError } from './chdb.js';
 export { createClickhouseEventStore } from './clickhouse.js';
 export { findEventRowProblem, InvalidEventRowError } from './event-row.js';
+export type { EventStore, QueryParams, StoreHealth } from './event-store.js';
 export { assertDatabaseName, InvalidDatabaseNameError, MIGRATIONS, type Migration } from './schema.js';
 
 export interface EventStoreConfig {

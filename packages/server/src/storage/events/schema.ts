@@ -19,7 +19,8 @@ export class InvalidDatabaseNameError extends Error {
 
 /** Returns `name` when it is a safe unquoted identifier, throws `InvalidDatabaseNameError` otherwise. */
 export function assertDatabaseName(name: string): string {
-  if (typeof name !== 'string' || name.length > 64 || !DATABASE_NAME.test(name)) throw new InvalidDatabaseNameError(String(name));
+  if (typeof name !== 'string' || name.length > 64 || !DATABASE_NAME.test(name))
+    throw new InvalidDatabaseNameError(String(name));
   return name;
 }
 
@@ -184,10 +185,10 @@ export async function applyMigrations(
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements(db)) await runner.command(statement);
-    await runner.command(
-      `INSERT INTO ${db}.schema_migrations (version, name) SELECT {version:UInt32}, {name:String}`,
-      { version: migration.version, name: migration.name },
-    );
+    await runner.command(`INSERT INTO ${db}.schema_migrations (version, name) SELECT {version:UInt32}, {name:String}`, {
+      version: migration.version,
+      name: migration.name,
+    });
     ran.push(migration.version);
   }
   return ran;

@@ -13,8 +13,14 @@ describe('resolveMetaTarget', () => {
   });
 
   it('reads sqlite: URLs as file paths', () => {
-    expect(resolveMetaTarget('sqlite:/var/lib/meta.db', '/srv')).toEqual({ engine: 'sqlite', path: '/var/lib/meta.db' });
-    expect(resolveMetaTarget('sqlite:///var/lib/meta.db', '/srv')).toEqual({ engine: 'sqlite', path: '/var/lib/meta.db' });
+    expect(resolveMetaTarget('sqlite:/var/lib/meta.db', '/srv')).toEqual({
+      engine: 'sqlite',
+      path: '/var/lib/meta.db',
+    });
+    expect(resolveMetaTarget('sqlite:///var/lib/meta.db', '/srv')).toEqual({
+      engine: 'sqlite',
+      path: '/var/lib/meta.db',
+    });
     expect(resolveMetaTarget('sqlite:meta/x.db', '/srv')).toEqual({ engine: 'sqlite', path: resolve('meta/x.db') });
     expect(resolveMetaTarget('sqlite::memory:', '/srv')).toEqual({ engine: 'sqlite', path: ':memory:' });
   });
@@ -92,14 +98,19 @@ describe('createMetaStore with SQLite', () => {
   });
 
   it('rejects an unsupported DATABASE_URL', async () => {
-    await expect(createMetaStore({ dataDir: dir, databaseUrl: 'mongodb://x' })).rejects.toThrow(/DATABASE_URL must start with/);
+    await expect(createMetaStore({ dataDir: dir, databaseUrl: 'mongodb://x' })).rejects.toThrow(
+      /DATABASE_URL must start with/,
+    );
   });
 });
 
 describe('createMetaStore with PostgreSQL', () => {
   it('does not connect on open, and health reports an unreachable server without throwing', async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    const store = await createMetaStore({ dataDir: '/nonexistent', databaseUrl: 'postgres://postgres@127.0.0.1:1/none' });
+    const store = await createMetaStore({
+      dataDir: '/nonexistent',
+      databaseUrl: 'postgres://postgres@127.0.0.1:1/none',
+    });
     try {
       const health = await store.health();
       expect(health.ok).toBe(false);

@@ -3,8 +3,8 @@ import type { MetaStore } from './meta-store.js';
 import { openPostgresMetaStore } from './postgres.js';
 import { openSqliteMetaStore } from './sqlite.js';
 
-export { DuplicateSiteError, InvalidSiteError } from './meta-store.js';
 export type { MetaStore, SaltRepository, SiteRepository } from './meta-store.js';
+export { DuplicateSiteError, InvalidSiteError } from './meta-store.js';
 
 export interface MetaStoreOptions {
   /** `DATABASE_URL`: unset → SQLite in dataDir; `sqlite:PATH`; `postgres://…` or `postgresql://…`. */
@@ -43,7 +43,8 @@ export function resolveMetaTarget(databaseUrl: string | undefined, dataDir: stri
     // `sqlite:data/x.db`, `sqlite:/abs/x.db` and the URL-like `sqlite:///abs/x.db` all mean a file path.
     let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new Error('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:/var/lib/sightline/meta.db');
+    if (path === '')
+      throw new Error('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:/var/lib/sightline/meta.db');
     if (path === ':memory:') return { engine: 'sqlite', path };
     return { engine: 'sqlite', path: isAbsolute(path) ? path : resolve(path) };
   }
@@ -52,4 +53,3 @@ export function resolveMetaTarget(databaseUrl: string | undefined, dataDir: stri
     `DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got ${scheme === undefined ? 'no scheme' : `"${scheme}:"`})`,
   );
 }
-

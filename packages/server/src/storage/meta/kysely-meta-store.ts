@@ -28,7 +28,9 @@ export function createKyselyMetaStore(
     salts: createSaltRepository(db),
     migrate: () => migrateToLatest(db as Kysely<unknown>, engine),
     health: () =>
-      closing === undefined ? checkHealth(db, engine) : Promise.resolve({ ok: false, engine: ENGINE_NAMES[engine], detail: 'store is closed' }),
+      closing === undefined
+        ? checkHealth(db, engine)
+        : Promise.resolve({ ok: false, engine: ENGINE_NAMES[engine], detail: 'store is closed' }),
     close() {
       closing ??= (async () => {
         try {
@@ -46,7 +48,10 @@ async function checkHealth(db: Kysely<Database>, engine: MetaEngine): Promise<St
   const name = ENGINE_NAMES[engine];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<StoreHealth>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, engine: name, detail: `no answer within ${HEALTH_TIMEOUT_MS} ms` }), HEALTH_TIMEOUT_MS);
+    timer = setTimeout(
+      () => resolve({ ok: false, engine: name, detail: `no answer within ${HEALTH_TIMEOUT_MS} ms` }),
+      HEALTH_TIMEOUT_MS,
+    );
     timer.unref();
   });
   const probe = sql<{ ok: number }>`select 1 as ok`.execute(db).then(

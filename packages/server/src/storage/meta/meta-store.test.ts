@@ -80,10 +80,17 @@ describe.each(META_TEST_ENGINES)('metadata store on $name', (engine) => {
 
     it('refuses a second site for the same domain, whatever its spelling', async () => {
       await store.sites.create({ domain: 'dupe.example.net' });
-      for (const variant of ['dupe.example.net', 'www.dupe.example.net', 'DUPE.Example.NET', 'https://www.Dupe.example.net/']) {
+      for (const variant of [
+        'dupe.example.net',
+        'www.dupe.example.net',
+        'DUPE.Example.NET',
+        'https://www.Dupe.example.net/',
+      ]) {
         await expect(store.sites.create({ domain: variant })).rejects.toBeInstanceOf(DuplicateSiteError);
       }
-      await expect(store.sites.create({ domain: 'Dupe.example.net' })).rejects.toThrow('A site for dupe.example.net already exists');
+      await expect(store.sites.create({ domain: 'Dupe.example.net' })).rejects.toThrow(
+        'A site for dupe.example.net already exists',
+      );
       expect((await store.sites.list()).filter((site) => site.domain === 'dupe.example.net')).toHaveLength(1);
     });
 
@@ -106,9 +113,9 @@ describe.each(META_TEST_ENGINES)('metadata store on $name', (engine) => {
         name: 'InvalidSiteError',
         field: 'timezone',
       });
-      await expect(store.sites.create({ domain: 'tz.example', timezone: "UTC'; DROP TABLE sites; --" })).rejects.toThrow(
-        /time zone/,
-      );
+      await expect(
+        store.sites.create({ domain: 'tz.example', timezone: "UTC'; DROP TABLE sites; --" }),
+      ).rejects.toThrow(/time zone/);
       expect(await store.sites.list()).toHaveLength(countBefore);
     });
 

@@ -20,7 +20,9 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
           // SQLite: AUTOINCREMENT so ids of deleted sites are never reused (events keep their site_id).
           // PostgreSQL has no AUTOINCREMENT keyword; an identity column never reuses values either.
           .addColumn('id', 'integer', (column) =>
-            engine === 'postgres' ? column.primaryKey().generatedByDefaultAsIdentity() : column.primaryKey().autoIncrement(),
+            engine === 'postgres'
+              ? column.primaryKey().generatedByDefaultAsIdentity()
+              : column.primaryKey().autoIncrement(),
           )
           .addColumn('public_id', 'text', (column) => column.notNull())
           .addColumn('domain', 'text', (column) => column.notNull())

@@ -17,7 +17,10 @@ export function createSiteRepository(db: Kysely<Database>, engine: MetaEngine): 
     async create(site: NewSite): Promise<Site> {
       const domain = normalizeDomain(site?.domain);
       if (domain === undefined) {
-        throw new InvalidSiteError('domain', 'The domain must be a hostname such as example.com (no spaces or special characters)');
+        throw new InvalidSiteError(
+          'domain',
+          'The domain must be a hostname such as example.com (no spaces or special characters)',
+        );
       }
       const timezone = normalizeTimezone(site.timezone ?? DEFAULT_TIMEZONE);
       if (timezone === undefined) {

@@ -1,8 +1,8 @@
 import { createMemoryStateStore } from './memory.js';
 import type { StateStore } from './state-store.js';
 
-export type { StateStore } from './state-store.js';
 export { createMemoryStateStore, type MemoryStateStoreOptions } from './memory.js';
+export type { StateStore } from './state-store.js';
 
 export interface StateStoreOptions {
   /** `REDIS_URL`: unset means the in-process store. */

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:4rem auto;padding:0 1rem;color:#1f2328}
+code,pre{font:14px ui-monospace,monospace;background:#f3f4f6;border-radius:6px}pre{padding:.75rem;overflow-x:auto}
+@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}code,pre{background:#161b22}}`;
+
+/** The style is allowed by its hash, so the page runs under a CSP with no 'unsafe-inline'. */
+const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+
+function page(publicUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sightline</title><style>${STYLE}</style></head><body>
+<h1>Sightline is running</h1>
+<p>Events are being accepted at <code>${publicUrl}/api/event</code>. To start counting a site:</p>
+<pre>npx sightline sites add example.com --timezone Europe/Berlin</pre>
+<p>then add this to every page of it:</p>
+<pre>&lt;script defer src="${publicUrl}/js/s.js" data-domain="example.com"&gt;&lt;/script&gt;</pre>
+<p>Operators: <a href="/health">health</a> · <a href="/metrics">metrics</a> · <a href="/api-docs">API documentation</a></p>
+</body></html>`;
+}
+
+/** The landing page of a running instance: the next step for a new operator. */
+export function registerHomeRoute(app: FastifyInstance, options: { publicUrl: string }) {
+  const escapedUrl = options.publicUrl.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body = page(escapedUrl);
+  app.get('/', { schema: { summary: 'Landing page', tags: ['operations'], response: { 200: Type.String() } } }, async (_request, reply) =>
+    reply.header('content-security-policy', CSP).type('text/html; charset=utf-8').send(body),
+  );
+}

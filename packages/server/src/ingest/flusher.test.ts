@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { EventRow } from '../domain/event.js';
+import { createChdbEventStore } from '../storage/events/chdb.js';
+import { sampleEventRows } from '../storage/events/event-row.fixture.js';
+import type { EventStore } from '../storage/events/event-store.js';
+import { createFlusher } from './flusher.js';
+import { createJournal, type Journal, OverloadedError } from './journal.js';
+
+// One chDB directory for this file (one per process); each test gets its own database and journal directory.
+const root = mkdtempSync(join(tmpdir(), 'sightline-flusher-'));
+const stores: EventStore[] = [];
+const journals: Journal[] = [];
+
+async function freshStore(): Promise<EventStore> {
+  const store = createChdbEventStore({
+    dataDir: join(root, 'events'),
+    database: `f_${randomBytes(5).toString('hex')}`,
+  });
+  stores.push(store);
+  await store.migrate();
+  return store;
+}
+
+async function openJournal(dir: string, maxPending = 100_000): Promise<Journal> {
+  const journal = await createJournal({ dir, fsync: true, maxPending });
+  journals.push(journal);
+  return journal;
+}
+
+function journalDir(): string {
+  return mkdtempSync(join(root, 'journal-'));
+}
+
+/** How often each event id is stored. */
+async function storedCounts(store: EventStore): Promise<Map<string, number>> {
+  const rows = await store.query<{ event_id: string; n: string }>(
+    `SELECT toString(event_id) AS event_id, count() AS n FROM ${store.eventsTable} GROUP BY event_id`,
+  );
+  return new Map(rows.map((row) => [row.event_id, Number(row.n)]));
+}
+
+async function total(store: EventStore): Promise<number> {
+  const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.eventsTable}`);
+  return Number(row?.n);
+}
+
+function expectEachOnce(counts: Map<string, number>, rows: readonly EventRow[]) {
+  expect(counts.size).toBe(rows.length);
+  for (const row of rows) expect(counts.get(row.event_id)).toBe(1);
+}
+
+afterEach(async () => {
+  for (const journal of journals.splice(0)) await journal.close();
+});
+
+afterAll(async () => {
+  for (const store of stores) await store.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('flusher', () => {
+  it('moves every journaled event into the store, each once', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir());
+    const rows = sampleEventRows(2500);
+    for (let i = 0; i < rows.length; i += 500) await journal.append(rows.slice(i, i + 500));
+    const flushed: number[] = [];
+    const flusher = createFlusher({ journal, store, intervalMs: 500, batchMax: 1000, onFlush: (n) => flushed.push(n) });
+    await flusher.flushNow();
+    expect(flushed).toEqual([1000, 1000, 500]);
+    expect(journal.pending()).toBe(0);
+    expectEachOnce(await storedCounts(store), rows);
+  });
+
+  it('makes acknowledged events queryable within 2 s at the default interval', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir());
+    const flusher = createFlusher({ journal, store, intervalMs: 500, batchMax: 50_000 });
+    flusher.start();
+    const acknowledged = Date.now();
+    await journal.append(sampleEventRows(20));
+    while ((await total(store)) < 20) {
+      expect(Date.now() - acknowledged).toBeLessThan(2000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await flusher.stop();
+  });
+
+  it('retries a failing insert with the same batch and token until it succeeds, dropping nothing', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir());
+    const rows = sampleEventRows(300);
+    await journal.append(rows);
+    const tokens: string[] = [];
+    let failuresLeft = 3;
+    const flaky: Pick<EventStore, 'insertBatch'> = {
+      async insertBatch(batch, token) {
+        tokens.push(token);
+        if (failuresLeft-- > 0) throw new Error('ClickHouse is restarting');
+        await store.insertBatch(batch, token);
+      },
+    };
+    const errors: unknown[] = [];
+    const flusher = createFlusher({
+      journal,
+      store: flaky,
+      intervalMs: 500,
+      batchMax: 1000,
+      retryInitialMs: 5,
+      onError: (e) => errors.push(e),
+    });
+    await flusher.flushNow();
+    expect(errors).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(1);
+    expectEachOnce(await storedCounts(store), rows);
+  });
+
+  it('stores each event exactly once when the process dies after an insert but before its checkpoint', async () => {
+    const store = await freshStore();
+    const dir = journalDir();
+    const journal = await openJournal(dir);
+    const rows = sampleEventRows(1200);
+    await journal.append(rows);
+    const crashedTokens: string[] = [];
+    // Inserts, then "dies" before the flusher can checkpoint: the batch is in the store, the journal does not know.
+    const dying: Pick<EventStore, 'insertBatch'> = {
+      async insertBatch(batch, token) {
+        await store.insertBatch(batch, token);
+        crashedTokens.push(token);
+        throw new Error('process killed');
+      },
+    };
+    const crashed = createFlusher({
+      journal,
+      store: dying,
+      intervalMs: 500,
+      batchMax: 500,
+      retryInitialMs: 1,
+      stopTimeoutMs: 50,
+    });
+    await crashed.stop();
+    expect(crashedTokens.length).toBeGreaterThan(0);
+    expect(await total(store)).toBe(500);
+    await journal.close();
+
+    const reopened = await openJournal(dir);
+    expect(reopened.pending()).toBe(1200);
+    const seen: string[] = [];
+    const recording: Pick<EventStore, 'insertBatch'> = {
+      insertBatch: (batch, token) => {
+        seen.push(token);
+        return store.insertBatch(batch, token);
+      },
+    };
+    // A bigger batchMax now must not change the replayed batch's boundaries.
+    await createFlusher({ journal: reopened, store: recording, intervalMs: 500, batchMax: 5000 }).flushNow();
+    expect(seen[0]).toBe(crashedTokens[0]);
+    expectEachOnce(await storedCounts(store), rows);
+  });
+
+  it('lets events accumulate while the store is down, refuses beyond maxPending, and catches up after', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir(), 200);
+    let down = true;
+    const outage: Pick<EventStore, 'insertBatch'> = {
+      insertBatch: (batch, token) =>
+        down ? Promise.reject(new Error('connection refused')) : store.insertBatch(batch, token),
+    };
+    const flusher = createFlusher({
+      journal,
+      store: outage,
+      intervalMs: 20,
+      batchMax: 1000,
+      retryInitialMs: 10,
+      retryMaxMs: 20,
+    });
+    flusher.start();
+    const accepted = sampleEventRows(200);
+    await journal.append(accepted);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(journal.append(sampleEventRows(1))).rejects.toBeInstanceOf(OverloadedError);
+    expect(journal.pending()).toBe(200);
+
+    down = false;
+    await flusher.stop();
+    expect(journal.pending()).toBe(0);
+    expectEachOnce(await storedCounts(store), accepted);
+    await expect(journal.append(sampleEventRows(1))).resolves.toBeUndefined();
+  });
+
+  it('gives up draining at stop after its deadline, leaving events safely in the journal', async () => {
+    const journal = await openJournal(journalDir());
+    await journal.append(sampleEventRows(10));
+    const unreachable: Pick<EventStore, 'insertBatch'> = {
+      insertBatch: () => Promise.reject(new Error('no route to host')),
+    };
+    const warnings: string[] = [];
+    const flusher = createFlusher({
+      journal,
+      store: unreachable,
+      intervalMs: 500,
+      batchMax: 100,
+      retryInitialMs: 10,
+      stopTimeoutMs: 200,
+      logger: { warn: (_details, message) => warnings.push(message) },
+    });
+    const started = Date.now();
+    await flusher.stop();
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(journal.pending()).toBe(10);
+    expect(warnings).toHaveLength(1);
+  });
+});

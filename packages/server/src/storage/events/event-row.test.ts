@@ -1,0 +1,87 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { EventRow } from '../../domain/event.js';
+import { sampleEventRow } from './event-row.fixture.js';
+import { clickhouseDateTime64, eventRowJson, findEventRowProblem } from './event-row.js';
+import { EVENT_COLUMNS } from './schema.js';
+
+describe('findEventRowProblem', () => {
+  it('accepts a valid row', () => {
+    expect(findEventRowProblem(sampleEventRow())).toBeUndefined();
+    expect(
+      findEventRowProblem(sampleEventRow({ revenue_amount: '-0.5', visitor_id: '18446744073709551615' })),
+    ).toBeUndefined();
+  });
+
+  it.each<[string, Partial<EventRow> | Record<string, unknown>]>([
+    ['site_id', { site_id: -1 }],
+    ['site_id', { site_id: 2 ** 32 }],
+    ['screen_w', { screen_w: 65536 }],
+    ['scroll_depth', { scroll_depth: 101 }],
+    ['interactive', { interactive: 2 }],
+    ['engagement_ms', { engagement_ms: 1.5 }],
+    ['ts', { ts: Number.NaN }],
+    ['ts', { ts: Date.UTC(2300, 0, 1) }],
+    ['event_id', { event_id: 'not-a-uuid' }],
+    ['visitor_id', { visitor_id: '18446744073709551616' }],
+    ['visitor_id', { visitor_id: '-1' }],
+    ['session_id', { session_id: 12 }],
+    ['pathname', { pathname: undefined }],
+    ['props', { props: { n: 1 } }],
+    ['props', { props: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`k${i}`, 'v'])) }],
+    ['revenue_amount', { revenue_amount: '1e5' }],
+    ['revenue_amount', { revenue_amount: '123456789012345' }],
+    ['revenue_amount', { revenue_amount: '1.23456' }],
+    ['source', { source: 'email' }],
+  ])('names %s when it would be stored wrong or fail the batch', (field, change) => {
+    const problem = findEventRowProblem({ ...sampleEventRow(), ...change });
+    expect(problem?.field).toBe(field);
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        findEventRowProblem(value);
+        findEventRowProblem({ ...sampleEventRow(), ...(typeof value === 'object' && value !== null ? value : {}) });
+      }),
+    );
+  });
+});
+
+describe('eventRowJson', () => {
+  it('writes exactly the table columns, in table order, dropping extra keys', () => {
+    const row = { ...sampleEventRow(), extra: 'not a column' } as EventRow;
+    expect(Object.keys(JSON.parse(eventRowJson(row)))).toEqual([...EVENT_COLUMNS]);
+  });
+
+  it('is deterministic and loses nothing in well-formed strings', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }),
+        fc.dictionary(fc.string(), fc.string({ unit: 'grapheme' })),
+        (title, props) => {
+          const row = sampleEventRow({ title, props });
+          const json = eventRowJson(row);
+          expect(eventRowJson(JSON.parse(json) as EventRow)).toBe(json);
+          const back = JSON.parse(json) as EventRow;
+          expect(back.title).toBe(title);
+          expect(back.props).toEqual(props);
+        },
+      ),
+    );
+  });
+
+  it('replaces lone surrogates, which ClickHouse would refuse', () => {
+    const json = eventRowJson(sampleEventRow({ title: 'a\ud800b', props: { 'k\udc00': '\ud83d' } }));
+    const back = JSON.parse(json) as EventRow;
+    expect(back.title).toBe('a\ufffdb');
+    expect(back.props).toEqual({ 'k\ufffd': '\ufffd' });
+  });
+});
+
+describe('clickhouseDateTime64', () => {
+  it('formats epoch milliseconds in UTC, keeping the milliseconds', () => {
+    expect(clickhouseDateTime64(Date.UTC(2025, 0, 5, 3, 4, 5, 6))).toBe('2025-01-05 03:04:05.006');
+    expect(clickhouseDateTime64(Date.UTC(1900, 0, 1))).toBe('1900-01-01 00:00:00.000');
+  });
+});
