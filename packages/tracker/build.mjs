@@ -3,10 +3,10 @@
 // Usage: node build.mjs            (writes dist/)
 // Also importable: `buildTracker({ outDir })` returns the manifest without touching dist/ unless asked.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { transform } from 'esbuild';
 import { minify } from 'terser';
 
@@ -56,6 +56,8 @@ export async function compile(source, features) {
   return code.endsWith(';') ? code.slice(0, -1) : code;
 }
 
+const STALE_VERSIONED = /^s(\.full)?\.[0-9a-f]{10}\.js(\.gz|\.br)?$/;
+
 /**
  * Compiles every variant. With `outDir`, writes the files and `manifest.json` there.
  * @returns {Promise<Record<string, {file: string, versionedFile: string, sri: string, bytes: number, gzipBytes: number, brotliBytes: number, budget: number, features: string[]}>>}
@@ -63,7 +65,12 @@ export async function compile(source, features) {
 export async function buildTracker({ outDir } = {}) {
   const source = await readFile(join(here, 'src', 's.ts'), 'utf8');
   const manifest = {};
-  if (outDir) await mkdir(outDir, { recursive: true });
+  if (outDir) {
+    await mkdir(outDir, { recursive: true });
+    // Versioned copies of earlier builds: the server serves every script in dist/, so stale ones must go.
+    for (const name of await readdir(outDir))
+      if (STALE_VERSIONED.test(name)) await rm(join(outDir, name), { force: true });
+  }
   for (const variant of VARIANTS) {
     const code = await compile(source, variant.features);
     const buffer = Buffer.from(code);

@@ -96,6 +96,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       dir: join(config.dataDir, 'journal'),
       fsync: config.journalSync,
       maxPending: config.journalMaxPending,
+      logger,
     });
     const openJournal = journal;
     metrics.observeJournalDepth(() => openJournal.pending());
@@ -105,6 +106,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       store: stores.events,
       intervalMs: config.flushIntervalMs,
       batchMax: config.flushBatchMax,
+      // Leave time for the stores to close inside the shutdown deadline; what is not flushed is replayed on start.
+      stopTimeoutMs: Math.max(100, config.shutdownTimeoutMs - 3_000),
       onFlush: (rows, ms) => metrics.flushCompleted(rows, ms / 1000),
       onError: (error) => {
         metrics.flushFailed();
@@ -118,13 +121,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await salts.rotate();
     scheduler.every('salt-rotation', 5 * 60_000, () => salts.rotate());
 
+    const geo = createGeoLocator({ countryHeader: config.countryHeader });
+    geo.preload();
     const pipeline = createPipeline({
       sites: stores.meta.sites,
       salts,
       state: stores.state,
       referrers: createReferrerClassifier(),
       spam: createSpamReferrerList(),
-      geo: createGeoLocator({ countryHeader: config.countryHeader }),
+      geo,
       clock: Date.now,
       rateLimits: { perIpPerMinute: config.ingestRateLimitPerIp, perSitePerMinute: config.ingestRateLimitPerSite },
     });

@@ -50,7 +50,11 @@ let pageCounter = 0;
 /** Serves `html` at a fresh path and opens it in a fresh browser context. */
 async function open(
   html: string,
-  options: { contextOptions?: BrowserContextOptions; host?: string; beforeLoad?: (page: Page) => Promise<void> } = {},
+  options: {
+    contextOptions?: BrowserContextOptions;
+    host?: string;
+    beforeLoad?: (page: Page) => Promise<unknown>;
+  } = {},
 ): Promise<{ page: Page; path: string; url: string; context: BrowserContext }> {
   const path = `/page-${++pageCounter}`;
   server.setPage(path, html);
@@ -180,6 +184,30 @@ describe('pageviews', () => {
     });
     expect(outcome).toBe('SecurityError');
     expect(await page.evaluate(() => history.pushState({}, '', '/fine'))).toBeUndefined();
+  });
+
+  it('counts a page restored from the back/forward cache as a new pageview', async () => {
+    const cachingBrowser = await launchBrowser({ backForwardCache: true });
+    try {
+      const path = '/bf-home';
+      server.setPage(path, trackerPage({ body: '<a id="away" href="/bf-away">away</a>' }));
+      const page = await cachingBrowser.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      const url = server.url(path);
+      await page.goto(url);
+      server.setPage('/bf-away', '<!doctype html><title>away</title>');
+      await server.waitForEvents(named('pageview'));
+      await page.evaluate(() => ((window as unknown as { keptAlive: boolean }).keptAlive = true));
+      await page.click('#away');
+      await page.waitForURL(/bf-away/);
+      await page.goBack({ waitUntil: 'commit' });
+      const views = await server.waitForEvents(named('pageview'), 2);
+      expect(views.map((event) => event.body.u)).toEqual([url, url]);
+      // The same window came back (bfcache): the script did not run again, the tracker counted it on pageshow.
+      expect(await page.evaluate(() => (window as unknown as { keptAlive?: boolean }).keptAlive)).toBe(true);
+    } finally {
+      await cachingBrowser.close();
+    }
   });
 
   it('counts hash routes as pages with data-hash, and marks the events as hash mode', async () => {
@@ -462,30 +490,6 @@ describe('privacy', () => {
     );
     await page.goto(fileUrl);
     await expectNothingSentBy('file:', () => open(trackerPage()));
-  });
-
-  it('counts a page restored from the back/forward cache as a new pageview', async () => {
-    const cachingBrowser = await launchBrowser({ backForwardCache: true });
-    try {
-      const path = '/bf-home';
-      server.setPage(path, trackerPage({ body: '<a id="away" href="/bf-away">away</a>' }));
-      const page = await cachingBrowser.newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      const url = server.url(path);
-      await page.goto(url);
-      server.setPage('/bf-away', '<!doctype html><title>away</title>');
-      await server.waitForEvents(named('pageview'));
-      await page.evaluate(() => ((window as unknown as { keptAlive: boolean }).keptAlive = true));
-      await page.click('#away');
-      await page.waitForURL(/bf-away/);
-      await page.goBack();
-      const views = await server.waitForEvents(named('pageview'), 2);
-      expect(views.map((event) => event.body.u)).toEqual([url, url]);
-      // The same window came back (bfcache): the script did not run again, the tracker counted it on pageshow.
-      expect(await page.evaluate(() => (window as unknown as { keptAlive?: boolean }).keptAlive)).toBe(true);
-    } finally {
-      await cachingBrowser.close();
-    }
   });
 
   it('sends nothing from an automated browser unless data-allow-automation is set', async () => {

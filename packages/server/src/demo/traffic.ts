@@ -26,7 +26,7 @@ export interface TrafficOptions {
   endMs: number;
   /** Same seed, same events. */
   seed: number;
-  /** Average unique visitors per day over the range (default 700). */
+  /** Average unique visitors per day over the range (default 500: ~260 k events in 90 days). */
   visitorsPerDay?: number;
 }
 
@@ -42,7 +42,7 @@ const DAY = 24 * HOUR;
 
 /** Caps keep a typo (days: 1e9) from turning into an endless loop or an out-of-memory. */
 export const TRAFFIC_LIMITS = { maxDays: 3660, maxVisitorsPerDay: 200_000 } as const;
-const DEFAULT_VISITORS_PER_DAY = 700;
+const DEFAULT_VISITORS_PER_DAY = 500;
 
 /** Relative traffic per local hour (0–23): quiet nights, a morning climb, busy working hours, an evening tail. */
 const LOCAL_HOUR_SHAPE = [

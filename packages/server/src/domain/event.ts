@@ -68,6 +68,8 @@ export const LIMITS = {
   title: 500,
   referrer: 2000,
   url: 4000,
+  query: 2000,
+  hash: 2000,
   utm: 255,
   eventName: 120,
   props: 30,

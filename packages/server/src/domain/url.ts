@@ -1,8 +1,8 @@
 import { LIMITS } from './event.js';
 
 /** Caps for the URL parts that have no bracket in DESIGN.md; long enough for real pages, bounded for hostile ones. */
-export const QUERY_MAX = 2000;
-export const HASH_MAX = 2000;
+export const QUERY_MAX = LIMITS.query;
+export const HASH_MAX = LIMITS.hash;
 /**
  * Longest URL handed to the WHATWG parser. Validation caps URLs at LIMITS.url earlier; this bound only keeps the
  * work per call fixed when someone calls us with a megabyte string anyway.

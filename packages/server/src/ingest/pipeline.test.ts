@@ -260,7 +260,7 @@ describe('ingest pipeline', () => {
     });
     setNow(NOON + 3 * 60 * 60_000);
     expect(reasons(await pipeline.process(pageview({ name: 'engagement', engagementMs: 1 }), ctx()))).toEqual([
-      'invalid',
+      'no_session',
     ]);
   });
 
