@@ -22,6 +22,8 @@ export interface SaltService {
 export const SALT_ROTATION_INTERVAL_MS = 60_000;
 
 const DAY_MS = 86_400_000;
+/** How long a missing (past) day's salt is taken as missing before the store is asked again. */
+const MISSING_SALT_RECHECK_MS = 30_000;
 
 /** The UTC day of an epoch-milliseconds instant, `YYYY-MM-DD`. Throws RangeError for a non-finite or out-of-range time. */
 export function utcDay(ms: number): string {
@@ -37,6 +39,8 @@ export function createSaltService(deps: { salts: SaltRepository; now: () => numb
   const cache = new Map<string, Buffer>();
   /** One store round trip per day however many requests arrive at once; removed when it settles. */
   const pending = new Map<string, Promise<Buffer | undefined>>();
+  /** Days found missing, with when to look again: without this every event of a fresh install asks the store. */
+  const missingUntil = new Map<string, number>();
 
   function usableDays(): { today: string; yesterday: string } {
     const at = now();
@@ -46,6 +50,7 @@ export function createSaltService(deps: { salts: SaltRepository; now: () => numb
   /** Forgets salts older than yesterday even if rotate() has not run, so memory never outlives the 48 hours. */
   function forgetExpired(yesterday: string): void {
     for (const day of cache.keys()) if (day < yesterday) cache.delete(day);
+    for (const day of missingUntil.keys()) if (day < yesterday) missingUntil.delete(day);
   }
 
   function load(day: string, create: boolean): Promise<Buffer | undefined> {
@@ -70,8 +75,13 @@ export function createSaltService(deps: { salts: SaltRepository; now: () => numb
       const cached = cache.get(day);
       if (cached !== undefined) return cached;
       // Only today's salt may be created: a salt made now for a past day would let that day's ids be recomputed.
-      // Absence is not cached: another node may still create "yesterday" in its last seconds of that day.
-      return load(day, day === today);
+      // Absence is cached only briefly: another node may still create "yesterday" in its last seconds of that day.
+      const retryAt = missingUntil.get(day);
+      if (retryAt !== undefined && now() < retryAt) return undefined;
+      const salt = await load(day, day === today);
+      if (salt === undefined) missingUntil.set(day, now() + MISSING_SALT_RECHECK_MS);
+      else missingUntil.delete(day);
+      return salt;
     },
 
     today: () => usableDays().today,
