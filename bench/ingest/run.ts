@@ -7,6 +7,7 @@
  *
  * Target on the reference 2-core machine: >= 5,000 events/s sustained with p99 < 50 ms, durability on.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { type LoadReport, runLoad } from './load-generator.js';
 import { buildRequestPool } from './request-mix.js';
 import {
   CLI_ENTRY,
+  SERVER_ENTRY,
   freePort,
   type RssSampler,
   type RunningServerProcess,
@@ -184,8 +186,6 @@ async function main() {
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     TRUST_PROXY: 'true',
-    INGEST_RATE_LIMIT_PER_IP: '0',
-    INGEST_RATE_LIMIT_PER_SITE: '0',
     UV_THREADPOOL_SIZE: '16',
     LOG_LEVEL: 'warn',
     JOURNAL_FSYNC: String(options.fsync),
@@ -199,8 +199,11 @@ async function main() {
   process.once('SIGINT', interrupt);
   try {
     console.log(
-      `  server      node --import tsx ${CLI_ENTRY} start  (DATA_DIR ${dataDir}, JOURNAL_FSYNC=${options.fsync})`,
+      `  server      node ${SERVER_ENTRY} start  (DATA_DIR ${dataDir}, JOURNAL_FSYNC=${options.fsync})`,
     );
+    if (!existsSync(join(REPO_ROOT, 'packages/server/dist/cli/index.js'))) {
+      throw new Error('the server is not built: run `npm run build` (npm install does it) first');
+    }
     const added = await runTsScript(REPO_ROOT, CLI_ENTRY, ['sites', 'add', DOMAIN, '--timezone', 'UTC'], env);
     if (added.code !== 0) throw new Error(`sites add failed (exit ${added.code}):\n${added.output}`);
 

@@ -7,8 +7,10 @@ import { createServer } from 'node:net';
  * benchmark measures the real thing: its own event loop, its own chDB, its own memory.
  */
 
-/** Path of the CLI, relative to the repository root; run with `node --import tsx`. */
+/** Path of the CLI source, relative to the repository root; run with `node --import tsx` for one-off commands. */
 export const CLI_ENTRY = 'packages/server/src/cli/index.ts';
+/** The built entry `npm start` runs: the server under load is measured as it ships, not under a transpiler. */
+export const SERVER_ENTRY = 'packages/server/bin/sightline.cjs';
 /** Settings that would point the child at external stores: the bench always runs the embedded ones. */
 const EXTERNAL_STORE_SETTINGS = [
   'DATABASE_URL',
@@ -31,14 +33,15 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return merged;
 }
 
-/** Runs a TypeScript entry point under `node --import tsx` from the repository root. */
+/** Runs an entry point from the repository root: TypeScript under `node --import tsx`, JavaScript as it is. */
 function spawnTs(
   repoRoot: string,
   entry: string,
   args: string[],
   env: Record<string, string>,
 ): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, entry, ...args], {
     cwd: repoRoot,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,7 +108,7 @@ export async function startServerProcess(options: {
   port: number;
   readyTimeoutMs?: number;
 }): Promise<RunningServerProcess> {
-  const { child, output } = spawnTs(options.repoRoot, CLI_ENTRY, ['start'], {
+  const { child, output } = spawnTs(options.repoRoot, SERVER_ENTRY, ['start'], {
     ...options.env,
     PORT: String(options.port),
     HOST: '127.0.0.1',

@@ -76,6 +76,8 @@ export interface RunningServer {
   url: string;
   metrics: Metrics;
   stores: Stores;
+  /** Moves everything journaled into the event store now (tests and operators; the flusher does it on its own). */
+  flushNow(): Promise<void>;
   /** Stops accepting, drains in-flight requests, flushes the journal, closes stores — in that order. */
   close(): Promise<void>;
 }
@@ -163,6 +165,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       app,
       metrics,
       stores,
+      flushNow: () => runningFlusher.flushNow(),
       url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
       close: () => {
         closing ??= (async () => {

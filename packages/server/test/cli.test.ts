@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEventStore } from '../src/storage/events/index.js';
-import { childEnv, runCliCommand, tempDataDir } from './support/server.js';
+import { childEnv, REPO_ROOT, runCliCommand, tempDataDir } from './support/server.js';
 
 const dataDir = tempDataDir('sightline-cli-');
 const env = childEnv(dataDir);
@@ -80,6 +80,10 @@ describe('npx sightline', () => {
     const result = await runCliCommand(['settings', '--markdown'], env);
     expect(result.stdout).toContain('| `PORT` | `8000` |');
     expect(result.stdout).toContain('`SECRET_KEY` (or `SECRET_KEY_FILE`)');
+    // The README's table is this output: a setting added in code without docs fails here.
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = readme.slice(readme.indexOf('\n', readme.indexOf('<!-- settings:start')) + 1, readme.indexOf('<!-- settings:end'));
+    expect(documented.trim()).toBe(result.stdout.trim());
   });
 
   it('refuses to start against external stores with a weak secret', async () => {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildTracker, type TrackerManifest } from '../build.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -166,6 +166,8 @@ export interface TrackerPageOptions {
   attributes?: Record<string, string | true>;
   /** Script file under /js/ (default `s.js`). */
   script?: string;
+  /** Origin the script is loaded from, e.g. a running Sightline's URL (default: the page's own origin). */
+  scriptOrigin?: string;
   title?: string;
   head?: string;
   body?: string;
@@ -186,7 +188,7 @@ export function trackerPage(options: TrackerPageOptions = {}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${options.title ?? 'Test page'}</title>
 ${options.head ?? ''}
-<script defer src="/js/${options.script ?? 's.js'}"${rendered}></script>
+<script defer src="${options.scriptOrigin ?? ''}/js/${options.script ?? 's.js'}"${rendered}></script>
 </head><body>${options.body ?? ''}</body></html>`;
 }
 
@@ -229,6 +231,27 @@ export async function buildTrackerInto(): Promise<{
   const dir = await mkdtemp(join(tmpdir(), 'sightline-tracker-'));
   const manifest = await buildTracker({ outDir: dir });
   return { dir, manifest, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Headless Chromium never hides a tab, so visibility is switched the way the browser reports it to the page. */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((hidden) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => (hidden ? 'hidden' : 'visible'),
+    });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+/** Scrolls so the viewport's bottom edge is at half of the page (or top/bottom), and lets the scroll event fire. */
+export async function scrollTo(page: Page, where: 'top' | 'half' | 'bottom'): Promise<void> {
+  await page.evaluate(async (where) => {
+    const height = document.documentElement.scrollHeight;
+    window.scrollTo(0, where === 'top' ? 0 : where === 'half' ? height / 2 - innerHeight : height);
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  }, where);
 }
 
 /** Resolves after `ms`; for the few waits that are about elapsed time itself (engagement). */

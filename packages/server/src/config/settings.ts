@@ -147,9 +147,10 @@ export const SETTINGS = {
   },
   flushIntervalMs: {
     env: 'FLUSH_INTERVAL_MS',
-    default: '500',
-    description: 'How often journaled events are moved into the event store, in milliseconds.',
-    parse: int('FLUSH_INTERVAL_MS', 500, 10, 60000),
+    default: '1000',
+    description:
+      'How often journaled events are moved into the event store, in milliseconds (accepted events are queryable within about this long).',
+    parse: int('FLUSH_INTERVAL_MS', 1000, 10, 60000),
   },
   flushBatchMax: {
     env: 'FLUSH_BATCH_MAX',

@@ -55,6 +55,9 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const journalReaders: Array<() => number> = [];
+  // Labelled children are looked up once per label set: resolving labels on every request showed in profiles.
+  const requestChildren = new Map<string, ReturnType<typeof requestDuration.labels>>();
+  const acceptedChildren = new Map<string, ReturnType<typeof accepted.labels>>();
   new Gauge({
     name: 'sightline_journal_pending_events',
     help: 'Events accepted into the journal and not yet in the event store.',
@@ -65,15 +68,29 @@ export function createMetrics(): Metrics {
   });
   return {
     registry,
-    eventAccepted: (source, count) => accepted.inc({ source }, count),
+    eventAccepted: (source, count) => {
+      let child = acceptedChildren.get(source);
+      if (child === undefined) {
+        child = accepted.labels(source);
+        acceptedChildren.set(source, child);
+      }
+      child.inc(count);
+    },
     eventDropped: (reason, count = 1) => dropped.inc({ reason }, count),
     flushCompleted: (rows, seconds) => {
       flushedRows.inc(rows);
       flushDuration.observe(seconds);
     },
     flushFailed: () => flushFailures.inc(),
-    requestCompleted: (method, route, status, seconds) =>
-      requestDuration.observe({ method, route, status: String(status) }, seconds),
+    requestCompleted: (method, route, status, seconds) => {
+      const key = `${method} ${status} ${route}`;
+      let child = requestChildren.get(key);
+      if (child === undefined) {
+        child = requestDuration.labels(method, route, String(status));
+        requestChildren.set(key, child);
+      }
+      child.observe(seconds);
+    },
     observeJournalDepth: (read) => journalReaders.push(read),
   };
 }

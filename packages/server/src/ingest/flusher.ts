@@ -66,11 +66,11 @@ export function createFlusher(options: FlusherOptions): Flusher {
         const batch = await journal.readBatch(batchMax);
         if (!batch) return;
         const started = performance.now();
-        await store.insertBatch(batch.rows, batch.token);
+        await store.insertBatch(batch.encoded, batch.token);
         const elapsed = performance.now() - started;
         await batch.commit();
         failures = 0;
-        safely(() => onFlush?.(batch.rows.length, elapsed));
+        safely(() => onFlush?.(batch.encoded.count, elapsed));
       } catch (error) {
         failures++;
         safely(() => onError?.(error));

@@ -3,7 +3,8 @@ import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventRow } from '../domain/event.js';
-import { eventRowJson, findEventRowProblem } from '../storage/events/event-row.js';
+import { eventInsertJson, eventRowFromInsertJson, findEventRowProblem } from '../storage/events/event-row.js';
+import type { EncodedEventRows } from '../storage/events/event-store.js';
 
 /**
  * The durable journal between ingestion and the event store (DESIGN.md, "Durability").
@@ -50,6 +51,9 @@ export interface JournalLogger {
 
 /** One batch handed to the flusher. Its token is deterministic from (journal, segment, range). */
 export interface JournalBatch {
+  /** The batch as the store's insert payload, straight from the journal's records (no decode, no re-encode). */
+  readonly encoded: EncodedEventRows;
+  /** The rows decoded (on first access; the flusher never needs them). */
   readonly rows: EventRow[];
   readonly token: string;
   readonly segment: number;
@@ -284,7 +288,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       for (const row of rows) {
         const problem = findEventRowProblem(row);
         if (problem) throw problem;
-        const payload = Buffer.from(eventRowJson(row), 'utf8');
+        // The record is the insert's JSONCompactEachRow line, so flushing is a byte copy (see readRange).
+        const payload = Buffer.from(eventInsertJson(row), 'utf8');
         if (payload.length > MAX_RECORD_BYTES)
           throw new RangeError(`An event row of ${payload.length} bytes exceeds the journal's record limit`);
         const header = Buffer.allocUnsafe(HEADER_BYTES);
@@ -367,7 +372,7 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
     async function readRange(segment: Segment, from: number, limit: number, maxRows: number) {
       const handle = await open(segment.path, fsConstants.O_RDONLY);
       try {
-        const rows: EventRow[] = [];
+        const rows: Buffer[] = [];
         let position = from;
         let consumed = from;
         let carry = Buffer.alloc(0);
@@ -389,22 +394,27 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
             if (crc32(payload) !== data.readUInt32BE(offset + 4)) {
               throw new Error(`Journal segment ${segment.id} is corrupt at offset ${consumed}`);
             }
-            rows.push(JSON.parse(payload.toString('utf8')) as EventRow);
+            rows.push(payload);
             offset = end;
             consumed += HEADER_BYTES + size;
           }
           carry = data.subarray(offset);
         }
-        return { rows, end: consumed };
+        return { rows: joinLines(rows), count: rows.length, end: consumed };
       } finally {
         await handle.close();
       }
     }
 
-    function makeBatch(segment: Segment, from: number, to: number, rows: EventRow[]): JournalBatch {
+    function makeBatch(segment: Segment, from: number, to: number, payload: Buffer, count: number): JournalBatch {
       let committed = false;
+      let decoded: EventRow[] | undefined;
       const batch: JournalBatch = {
-        rows,
+        encoded: { kind: 'encoded', payload, count },
+        get rows() {
+          decoded ??= count === 0 ? [] : payload.toString('utf8').split('\n').map(eventRowFromInsertJson);
+          return decoded;
+        },
         token: `${journalId}:${segment.id}:${from}-${to}`,
         segment: segment.id,
         from,
@@ -421,7 +431,7 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
             }
             await persistState({ flushed, intent: null });
             committed = true;
-            pendingRows -= rows.length;
+            pendingRows -= count;
             if (outstanding === batch) outstanding = undefined;
             replay = undefined;
             // Flushed segments go; an unlink that fails is retried on the next open.
@@ -471,16 +481,16 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
           let batch: JournalBatch;
           if (replay) {
             // Exactly the range of the crashed attempt, whatever `max` is now: same token, so dedup can recognise it.
-            const { rows, end } = await readRange(at.segment, replay.from, replay.to, Number.POSITIVE_INFINITY);
+            const { rows, count, end } = await readRange(at.segment, replay.from, replay.to, Number.POSITIVE_INFINITY);
             if (end !== replay.to)
               throw new Error(`Journal segment ${at.segment.id} no longer holds the replayed range`);
-            batch = makeBatch(at.segment, replay.from, replay.to, rows);
+            batch = makeBatch(at.segment, replay.from, replay.to, rows, count);
           } else {
             const limitEnd = Math.min(at.segment.size, at.offset + maxBatchBytes);
             if (limitEnd <= at.offset) return undefined;
-            const { rows, end } = await readRange(at.segment, at.offset, limitEnd, limit);
-            if (rows.length === 0) return undefined;
-            batch = makeBatch(at.segment, at.offset, end, rows);
+            const { rows, count, end } = await readRange(at.segment, at.offset, limitEnd, limit);
+            if (count === 0) return undefined;
+            batch = makeBatch(at.segment, at.offset, end, rows, count);
             // The intent makes this exact range the first batch after a crash, whatever happens to the insert.
             await persistState({
               flushed: state.flushed,
@@ -505,6 +515,18 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       },
     };
   }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Line-delimited JSON: records joined by newlines (JSON.stringify never emits a raw newline inside a record). */
+function joinLines(records: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  records.forEach((record, index) => {
+    if (index > 0) parts.push(NEWLINE);
+    parts.push(record);
+  });
+  return Buffer.concat(parts);
 }
 
 function segmentPath(dir: string, id: number): string {

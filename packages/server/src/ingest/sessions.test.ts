@@ -100,7 +100,7 @@ describe('visitor sessions', () => {
     const afterMidnight = await track({
       ts: Date.UTC(2026, 2, 2, 0, 5),
       visitorId: 'today-id',
-      previousVisitorId: 'yesterday-id',
+      previousVisitorId: () => 'yesterday-id',
       pathname: '/next',
     });
     expect(afterMidnight.sessionId).toBe(beforeMidnight.sessionId);
@@ -110,7 +110,7 @@ describe('visitor sessions', () => {
     const third = await track({
       ts: Date.UTC(2026, 2, 2, 0, 20),
       visitorId: 'today-id',
-      previousVisitorId: 'yesterday-id',
+      previousVisitorId: () => 'yesterday-id',
     });
     expect(third.sessionId).toBe(beforeMidnight.sessionId);
     expect(third.pageviews).toBe(3);
@@ -122,7 +122,7 @@ describe('visitor sessions', () => {
     const fresh = await track({
       ts: Date.UTC(2026, 2, 2, 0, 5),
       visitorId: 'today-id',
-      previousVisitorId: 'yesterday-id',
+      previousVisitorId: () => 'yesterday-id',
     });
     expect(fresh.sessionId).not.toBe(old.sessionId);
     expect(fresh.visitorId).toBe('today-id');

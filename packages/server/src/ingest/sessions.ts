@@ -30,8 +30,11 @@ export interface SessionEvent {
   siteId: number;
   /** Visitor id under the salt of the event's UTC day. */
   visitorId: string;
-  /** The same visitor's id under the previous day's salt, when that salt still exists. */
-  previousVisitorId?: string;
+  /**
+   * The same visitor's id under the previous day's salt, when that salt still exists. Lazy: it costs a keyed hash
+   * and is only needed when no session is found under today's id.
+   */
+  previousVisitorId?: () => string;
   /** Event time (epoch ms). Sessions are measured on event time, so an import of history in ts order works. */
   ts: number;
   name: string;
@@ -100,13 +103,11 @@ export function createSessionTracker({ state, clock }: SessionTrackerDeps): Sess
         const isPageview = event.name === PAGEVIEW;
         let session = await read(key);
 
-        if (
-          (session === undefined || !continuesAt(session, event.ts)) &&
-          event.previousVisitorId !== undefined &&
-          event.previousVisitorId !== event.visitorId
-        ) {
+        const previousVisitorId =
+          session === undefined || !continuesAt(session, event.ts) ? event.previousVisitorId?.() : undefined;
+        if (previousVisitorId !== undefined && previousVisitorId !== event.visitorId) {
           // the visit may have started before midnight UTC, under yesterday's salt
-          const yesterdays = await read(keyFor(event.siteId, event.previousVisitorId));
+          const yesterdays = await read(keyFor(event.siteId, previousVisitorId));
           if (yesterdays !== undefined && continuesAt(yesterdays, event.ts)) session = yesterdays;
         }
 

@@ -27,6 +27,20 @@ const MISSING_SALT_RECHECK_MS = 30_000;
 
 /** The UTC day of an epoch-milliseconds instant, `YYYY-MM-DD`. Throws RangeError for a non-finite or out-of-range time. */
 export function utcDay(ms: number): string {
+  // Every event asks this several times, for today and yesterday: remember a few days' names by day number.
+  const dayNumber = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(dayNumber);
+  if (name === undefined) {
+    name = formatUtcDay(ms);
+    if (dayNames.size >= 16) dayNames.clear();
+    dayNames.set(dayNumber, name);
+  }
+  return name;
+}
+
+const dayNames = new Map<number, string>();
+
+function formatUtcDay(ms: number): string {
   const date = new Date(ms);
   if (Number.isNaN(date.getTime())) throw new RangeError(`Not a valid time: ${ms}`);
   const year = date.getUTCFullYear();

@@ -34,14 +34,30 @@ function isElectronWithoutChrome(agent: string): boolean {
 export function isBotRequest(ua: string, headers: Record<string, string | string[] | undefined>): boolean {
   try {
     const agent = typeof ua === 'string' ? ua.slice(0, UA_INPUT_MAX).trim() : '';
-    if (agent.length < MIN_BROWSER_UA_LENGTH) return true;
-    if (isbot(agent)) return true;
-    if (AUTOMATION_UA.test(agent) || isElectronWithoutChrome(agent)) return true;
-    return headlessClientHints(headers);
+    return botByUserAgent(agent) || headlessClientHints(headers);
   } catch {
     // isbot's pattern is a large regular expression; if it ever fails, count the visit rather than lose it.
     return false;
   }
+}
+
+/**
+ * The user-agent verdict, remembered per distinct user agent: isbot's pattern is one very large regular expression
+ * and real traffic repeats a few thousand user agents. Bounded: the memo is dropped whole when full (a pure function's
+ * cache, so sharing it across callers changes nothing but speed).
+ */
+const verdicts = new Map<string, boolean>();
+const VERDICTS_MAX = 20_000;
+
+function botByUserAgent(agent: string): boolean {
+  let verdict = verdicts.get(agent);
+  if (verdict === undefined) {
+    verdict =
+      agent.length < MIN_BROWSER_UA_LENGTH || isbot(agent) || AUTOMATION_UA.test(agent) || isElectronWithoutChrome(agent);
+    if (verdicts.size >= VERDICTS_MAX) verdicts.clear();
+    verdicts.set(agent, verdict);
+  }
+  return verdict;
 }
 
 /** `Sec-CH-UA: "HeadlessChrome";v="124", …` — Chrome's --headless=new mode reports itself here. */

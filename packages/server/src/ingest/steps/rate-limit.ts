@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hmacSha256 } from '../../domain/visitor-id.js';
 import type { StateStore } from '../../storage/state/state-store.js';
 import { type Drop, drop } from './draft.js';
 
@@ -50,5 +50,5 @@ export function createRateLimiter(deps: { state: StateStore; clock: () => number
  * the key cannot be traced back by trying all IPv4 addresses.
  */
 export function clientRateKey(salt: Buffer, ip: string): string {
-  return createHmac('sha256', salt).update(`ratelimit\u0000${ip}`).digest('base64url').slice(0, 22);
+  return hmacSha256(salt, Buffer.from(`ratelimit\u0000${ip}`, 'utf8')).toString('base64url').slice(0, 22);
 }

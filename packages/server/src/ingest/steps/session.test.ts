@@ -31,7 +31,7 @@ describe('session step', () => {
     const sessions = setup();
     await sessionStep(rowAt(T0), { visitorId: 'old' }, sessions);
     const row = rowAt(T0 + 60_000);
-    await sessionStep(row, { visitorId: 'new', previousVisitorId: 'old' }, sessions);
+    await sessionStep(row, { visitorId: 'new', previousVisitorId: () => 'old' }, sessions);
     expect(row.visitor_id).toBe('old');
   });
 

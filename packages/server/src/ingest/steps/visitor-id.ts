@@ -20,7 +20,8 @@ export interface EventSalts {
 
 export interface VisitorIds {
   visitorId: string;
-  previousVisitorId?: string;
+  /** Computed on demand (see SessionEvent.previousVisitorId). */
+  previousVisitorId?: () => string;
 }
 
 const DAY_MS = 86_400_000;
@@ -57,5 +58,13 @@ export async function saltsForEvent(
 export function visitorIdsFor(eventSalts: EventSalts, siteId: number, client: Client): VisitorIds {
   const visitorId = visitorIdFor(eventSalts.current, siteId, client.ip, client.userAgent);
   if (eventSalts.previous === undefined) return { visitorId };
-  return { visitorId, previousVisitorId: visitorIdFor(eventSalts.previous, siteId, client.ip, client.userAgent) };
+  const previous = eventSalts.previous;
+  let previousVisitorId: string | undefined;
+  return {
+    visitorId,
+    previousVisitorId: () => {
+      previousVisitorId ??= visitorIdFor(previous, siteId, client.ip, client.userAgent);
+      return previousVisitorId;
+    },
+  };
 }

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import type { EventRow } from '../../domain/event.js';
-import { eventRowsPayload } from './event-row.js';
-import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { batchSize, eventRowsPayload } from './event-row.js';
+import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 
 /**
@@ -113,14 +112,14 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
       await applyMigrations(store, database);
     },
 
-    async insertBatch(rows: readonly EventRow[], token: string) {
-      if (rows.length === 0) return;
+    async insertBatch(rows: EventBatch, token: string) {
+      if (batchSize(rows) === 0) return;
       const values = eventRowsPayload(rows);
       await run(writer, (session) =>
         session.insert({
           table: eventsTable,
           values,
-          format: 'JSONEachRow',
+          format: 'JSONCompactEachRow',
           columns: EVENT_COLUMNS,
           // Per insert, never SET on the session: a session-level token would silently drop every later batch.
           settings: { insert_deduplication_token: token, async_insert: 0 },

@@ -1,7 +1,6 @@
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
-import type { EventRow } from '../../domain/event.js';
-import { eventInsertRecord } from './event-row.js';
-import type { EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { batchSize, eventInsertRecord, insertRecordFromJson, isEncoded } from './event-row.js';
+import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 
 /**
@@ -56,12 +55,13 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
       await applyMigrations(store, database);
     },
 
-    async insertBatch(rows: readonly EventRow[], token: string) {
+    async insertBatch(rows: EventBatch, token: string) {
       assertOpen();
-      if (rows.length === 0) return;
+      if (batchSize(rows) === 0) return;
       await client.insert({
         table: eventsTable,
-        values: rows.map(eventInsertRecord),
+        // The client wants objects for JSONEachRow: journal lines are parsed here (ts stays the formatted string).
+        values: isEncoded(rows) ? rows.payload.toString('utf8').split('\n').map(insertRecordFromJson) : rows.map(eventInsertRecord),
         format: 'JSONEachRow',
         columns: [...EVENT_COLUMNS] as [string, ...string[]],
         // Synchronous insert (async inserts would acknowledge before the part exists and dedup differently).

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../domain/event.js';
 import { sampleEventRow } from './event-row.fixture.js';
-import { clickhouseDateTime64, eventRowJson, findEventRowProblem } from './event-row.js';
+import { clickhouseDateTime64, eventInsertJson, eventRowFromInsertJson, eventRowJson, findEventRowProblem } from './event-row.js';
 import { EVENT_COLUMNS } from './schema.js';
 
 describe('findEventRowProblem', () => {
@@ -83,5 +83,22 @@ describe('clickhouseDateTime64', () => {
   it('formats epoch milliseconds in UTC, keeping the milliseconds', () => {
     expect(clickhouseDateTime64(Date.UTC(2025, 0, 5, 3, 4, 5, 6))).toBe('2025-01-05 03:04:05.006');
     expect(clickhouseDateTime64(Date.UTC(1900, 0, 1))).toBe('1900-01-01 00:00:00.000');
+  });
+});
+
+describe('eventInsertJson', () => {
+  it('writes the columns in table order and reads back to the same row', () => {
+    const row = sampleEventRow({ props: { plan: 'pro' }, revenue_amount: '12.5000' });
+    const line = eventInsertJson(row);
+    expect(JSON.parse(line)).toHaveLength(EVENT_COLUMNS.length);
+    expect(eventRowFromInsertJson(line)).toEqual(row);
+  });
+
+  it('replaces lone surrogates, which the engine refuses, and keeps real pairs', () => {
+    const line = eventInsertJson(sampleEventRow({ title: 'a\ud800b 😀', props: { 'k\udc00': 'v' } }));
+    expect(line).not.toMatch(/\\ud[89a-f]/i);
+    const back = eventRowFromInsertJson(line);
+    expect(back.title).toBe('a\ufffdb 😀');
+    expect(back.props).toEqual({ 'k\ufffd': 'v' });
   });
 });

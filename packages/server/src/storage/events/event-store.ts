@@ -1,5 +1,18 @@
 import type { EventRow } from '../../domain/event.js';
 
+/**
+ * Rows already serialised as the insert's JSONCompactEachRow payload (`eventInsertJson` in event-row.ts). The journal keeps
+ * events in exactly this form, so a flush moves bytes to the store without decoding and re-encoding every row.
+ */
+export interface EncodedEventRows {
+  readonly kind: 'encoded';
+  /** JSONCompactEachRow lines, one per row, joined by '\n'. */
+  readonly payload: Buffer;
+  readonly count: number;
+}
+
+export type EventBatch = readonly EventRow[] | EncodedEventRows;
+
 /** Query parameters bound by name; the SQL declares each one as `{name:Type}` (ClickHouse syntax). */
 export type QueryParams = Record<
   string,
@@ -17,7 +30,7 @@ export interface EventStore {
    * Inserts one batch. `token` makes the insert idempotent: the same token with the same rows stores them once,
    * so a batch retried after a crash (journal replay) is never duplicated.
    */
-  insertBatch(rows: readonly EventRow[], token: string): Promise<void>;
+  insertBatch(rows: EventBatch, token: string): Promise<void>;
   /** Runs a SELECT with bound parameters and returns its rows (64-bit integers arrive as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Runs a statement without a result (DDL, ALTER ... DELETE). */
