@@ -17,11 +17,11 @@ import { type LoadReport, runLoad } from './load-generator.js';
 import { buildRequestPool } from './request-mix.js';
 import {
   CLI_ENTRY,
-  SERVER_ENTRY,
   freePort,
   type RssSampler,
   type RunningServerProcess,
   runTsScript,
+  SERVER_ENTRY,
   sampleRss,
   startServerProcess,
 } from './server-process.js';
@@ -198,9 +198,7 @@ async function main() {
   };
   process.once('SIGINT', interrupt);
   try {
-    console.log(
-      `  server      node ${SERVER_ENTRY} start  (DATA_DIR ${dataDir}, JOURNAL_FSYNC=${options.fsync})`,
-    );
+    console.log(`  server      node ${SERVER_ENTRY} start  (DATA_DIR ${dataDir}, JOURNAL_FSYNC=${options.fsync})`);
     if (!existsSync(join(REPO_ROOT, 'packages/server/dist/cli/index.js'))) {
       throw new Error('the server is not built: run `npm run build` (npm install does it) first');
     }

@@ -18,6 +18,8 @@ import('../dist/cli/index.js')
     ),
   )
   .catch((error) => {
-    console.error(`sightline: could not load the server (${error.message}). Run \`npm install\` (it builds Sightline) first.`);
+    console.error(
+      `sightline: could not load the server (${error.message}). Run \`npm install\` (it builds Sightline) first.`,
+    );
     process.exitCode = 1;
   });

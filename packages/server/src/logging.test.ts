@@ -17,7 +17,10 @@ describe('createLogger', () => {
   it('never writes secrets, auth headers or cookies', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ level: 'info', secrets: ['s3cr3t-value-123456'], destination });
-    logger.info({ req: { method: 'GET', url: '/x', headers: { authorization: 'Bearer abc', cookie: 'sid=1' } } }, 'hello');
+    logger.info(
+      { req: { method: 'GET', url: '/x', headers: { authorization: 'Bearer abc', cookie: 'sid=1' } } },
+      'hello',
+    );
     logger.info({ password: 'pw-plain', token: 'tok-plain' }, 'login');
     logger.error('connecting to postgres://u:s3cr3t-value-123456@db failed');
     const text = lines.join('');
@@ -32,7 +35,10 @@ describe('createLogger', () => {
   it('logs requests without the client address', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ level: 'info', destination });
-    logger.info({ req: { id: 'r1', method: 'POST', url: '/api/event', ip: '192.0.2.1', socket: { remoteAddress: '192.0.2.1' } } }, 'request');
+    logger.info(
+      { req: { id: 'r1', method: 'POST', url: '/api/event', ip: '192.0.2.1', socket: { remoteAddress: '192.0.2.1' } } },
+      'request',
+    );
     expect(lines.join('')).not.toContain('192.0.2.1');
     expect(lines.join('')).toContain('/api/event');
   });

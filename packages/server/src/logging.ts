@@ -7,7 +7,11 @@ export type { Logger } from 'pino';
  * and every configured secret value is masked wherever it appears in a message. Client IPs are never logged:
  * request serialisation below leaves out the remote address on purpose (DESIGN.md "Privacy").
  */
-export function createLogger(options: { level: string; secrets?: readonly string[]; destination?: pino.DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  secrets?: readonly string[];
+  destination?: pino.DestinationStream;
+}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 8);
   return pino(
     {
@@ -30,7 +34,11 @@ export function createLogger(options: { level: string; secrets?: readonly string
         censor: '[redacted]',
       },
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
       hooks: {

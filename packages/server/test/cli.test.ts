@@ -9,7 +9,10 @@ const env = childEnv(dataDir);
 
 describe('npx sightline', () => {
   it('adds and lists sites, refusing duplicates and bad input with a clear message', async () => {
-    const added = await runCliCommand(['sites', 'add', 'https://www.Blog.Example.org/', '--timezone', 'Europe/Paris'], env);
+    const added = await runCliCommand(
+      ['sites', 'add', 'https://www.Blog.Example.org/', '--timezone', 'Europe/Paris'],
+      env,
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain('blog.example.org');
     expect(added.stdout).toContain('data-domain="blog.example.org"');
@@ -30,9 +33,28 @@ describe('npx sightline', () => {
     const file = join(dataDir, 'history.ndjson');
     const ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
     const lines = [
-      { timestamp: '2025-03-01T10:00:00Z', name: 'pageview', url: 'https://blog.example.org/a', user_agent: ua, ip: '81.2.69.160' },
-      { timestamp: '2025-03-01T10:05:00Z', name: 'pageview', url: 'https://blog.example.org/b', user_agent: ua, ip: '81.2.69.160' },
-      { timestamp: 1740823500000, name: 'Signup', url: 'https://blog.example.org/b', props: { plan: 'free' }, user_agent: ua, ip: '81.2.69.160' },
+      {
+        timestamp: '2025-03-01T10:00:00Z',
+        name: 'pageview',
+        url: 'https://blog.example.org/a',
+        user_agent: ua,
+        ip: '81.2.69.160',
+      },
+      {
+        timestamp: '2025-03-01T10:05:00Z',
+        name: 'pageview',
+        url: 'https://blog.example.org/b',
+        user_agent: ua,
+        ip: '81.2.69.160',
+      },
+      {
+        timestamp: 1740823500000,
+        name: 'Signup',
+        url: 'https://blog.example.org/b',
+        props: { plan: 'free' },
+        user_agent: ua,
+        ip: '81.2.69.160',
+      },
     ].map((line) => JSON.stringify(line));
     writeFileSync(file, `${lines.join('\n')}\nnot json\n{"name":"pageview","url":"https://blog.example.org/"}\n`);
     const result = await runCliCommand(['import', file, '--site', 'blog.example.org'], env);
@@ -82,12 +104,19 @@ describe('npx sightline', () => {
     expect(result.stdout).toContain('`SECRET_KEY` (or `SECRET_KEY_FILE`)');
     // The README's table is this output: a setting added in code without docs fails here.
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const documented = readme.slice(readme.indexOf('\n', readme.indexOf('<!-- settings:start')) + 1, readme.indexOf('<!-- settings:end'));
+    const documented = readme.slice(
+      readme.indexOf('\n', readme.indexOf('<!-- settings:start')) + 1,
+      readme.indexOf('<!-- settings:end'),
+    );
     expect(documented.trim()).toBe(result.stdout.trim());
   });
 
   it('refuses to start against external stores with a weak secret', async () => {
-    const result = await runCliCommand(['migrate'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', SECRET_KEY: 'changeme' });
+    const result = await runCliCommand(['migrate'], {
+      ...env,
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      SECRET_KEY: 'changeme',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/SECRET_KEY/);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);

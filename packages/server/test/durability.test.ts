@@ -8,14 +8,20 @@ import { childEnv, runCliCommand, startChildServer, tempDataDir } from './suppor
  * after the last acknowledgement, then count what the event store holds.
  */
 const dataDir = tempDataDir('sightline-durability-');
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 async function sendTagged(url: string, phase: string, seq: number): Promise<boolean> {
   try {
     const response = await fetch(`${url}/api/event`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain', 'user-agent': UA, 'x-forwarded-for': `198.51.100.${seq % 200}` },
-      body: JSON.stringify({ n: 'pageview', u: `https://durable.example/p/${seq}`, d: 'durable.example', p: { phase, seq: String(seq) } }),
+      body: JSON.stringify({
+        n: 'pageview',
+        u: `https://durable.example/p/${seq}`,
+        d: 'durable.example',
+        p: { phase, seq: String(seq) },
+      }),
     });
     await response.arrayBuffer();
     return response.status === 202;
@@ -56,8 +62,14 @@ describe('durability', () => {
 
   it('drains and flushes everything on SIGTERM, then exits cleanly', async () => {
     // Restarting also replays whatever the killed process had journaled but not yet flushed.
-    const server = await startChildServer(dataDir, { TRUST_PROXY: 'true', INGEST_RATE_LIMIT_PER_IP: '0', FLUSH_INTERVAL_MS: '60000' });
-    const sends = Array.from({ length: 300 }, (_, i) => sendTagged(server.url, 'term', i).then((ok) => ok && acknowledged.term.add(i)));
+    const server = await startChildServer(dataDir, {
+      TRUST_PROXY: 'true',
+      INGEST_RATE_LIMIT_PER_IP: '0',
+      FLUSH_INTERVAL_MS: '60000',
+    });
+    const sends = Array.from({ length: 300 }, (_, i) =>
+      sendTagged(server.url, 'term', i).then((ok) => ok && acknowledged.term.add(i)),
+    );
     await Promise.all(sends);
     server.process.kill('SIGTERM');
     const exit = await server.exited;
@@ -72,7 +84,9 @@ describe('durability', () => {
         `SELECT props['phase'] AS phase, props['seq'] AS seq, count() AS copies FROM ${store.eventsTable} GROUP BY phase, seq`,
       );
       for (const phase of ['crash', 'term'] as const) {
-        const stored = new Map(rows.filter((row) => row.phase === phase).map((row) => [Number(row.seq), Number(row.copies)]));
+        const stored = new Map(
+          rows.filter((row) => row.phase === phase).map((row) => [Number(row.seq), Number(row.copies)]),
+        );
         const missing = [...acknowledged[phase]].filter((seq) => !stored.has(seq));
         expect(missing, `${phase}: acknowledged but not stored`).toEqual([]);
         const duplicated = [...stored].filter(([, copies]) => copies !== 1);

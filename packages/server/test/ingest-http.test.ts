@@ -56,7 +56,10 @@ function send(path: string, body: unknown, headers: Record<string, string> = {})
   });
 }
 
-async function rowsWhere<T = Record<string, unknown>>(condition: string, params: Record<string, string> = {}): Promise<T[]> {
+async function rowsWhere<T = Record<string, unknown>>(
+  condition: string,
+  params: Record<string, string> = {},
+): Promise<T[]> {
   await server.app.ready();
   const deadline = Date.now() + 2_000;
   // Accepted events must be queryable within 2 s (the issue's promise); poll until then.
@@ -110,10 +113,17 @@ describe('POST /api/event (Plausible Events API)', () => {
     expect(logs).not.toContain(GERMAN_IP);
   });
 
-  it('accepts short keys in a text/plain body, as Plausible\'s tracker sends them', async () => {
+  it("accepts short keys in a text/plain body, as Plausible's tracker sends them", async () => {
     const response = await send(
       '/api/event',
-      JSON.stringify({ n: 'Signup', u: 'https://example.com/signup', d: 'example.com', r: null, p: '{"plan":"pro"}', $: '{"amount":"29.90","currency":"eur"}' }),
+      JSON.stringify({
+        n: 'Signup',
+        u: 'https://example.com/signup',
+        d: 'example.com',
+        r: null,
+        p: '{"plan":"pro"}',
+        $: '{"amount":"29.90","currency":"eur"}',
+      }),
       { 'content-type': 'text/plain' },
     );
     expect(response.status).toBe(202);
@@ -123,7 +133,11 @@ describe('POST /api/event (Plausible Events API)', () => {
   });
 
   it('fans one request out to every comma-separated domain', async () => {
-    const response = await send('/api/event', { n: 'pageview', u: 'https://example.com/fan-out', d: 'example.com,second.example' });
+    const response = await send('/api/event', {
+      n: 'pageview',
+      u: 'https://example.com/fan-out',
+      d: 'example.com,second.example',
+    });
     expect(response.status).toBe(202);
     const rows = await rowsWhere<{ site_id: number }>("pathname = '/fan-out'");
     await new Promise((r) => setTimeout(r, 300));
@@ -139,20 +153,38 @@ describe('POST /api/event (Plausible Events API)', () => {
   });
 
   it('drops bots and referrer spam with a reason', async () => {
-    const bot = await send('/api/event', { n: 'pageview', u: 'https://example.com/bot', d: 'example.com' }, {
-      'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
-    });
+    const bot = await send(
+      '/api/event',
+      { n: 'pageview', u: 'https://example.com/bot', d: 'example.com' },
+      {
+        'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      },
+    );
     expect(bot.headers.get('x-sightline-dropped')).toBe('bot');
-    const headless = await send('/api/event', { n: 'pageview', u: 'https://example.com/bot', d: 'example.com' }, {
-      'user-agent': CHROME_MAC.replace('Chrome/', 'HeadlessChrome/'),
-    });
+    const headless = await send(
+      '/api/event',
+      { n: 'pageview', u: 'https://example.com/bot', d: 'example.com' },
+      {
+        'user-agent': CHROME_MAC.replace('Chrome/', 'HeadlessChrome/'),
+      },
+    );
     expect(headless.headers.get('x-sightline-dropped')).toBe('bot');
-    const spam = await send('/api/event', { n: 'pageview', u: 'https://example.com/spam', d: 'example.com', r: 'http://semalt.com/' });
+    const spam = await send('/api/event', {
+      n: 'pageview',
+      u: 'https://example.com/spam',
+      d: 'example.com',
+      r: 'http://semalt.com/',
+    });
     expect(spam.headers.get('x-sightline-dropped')).toBe('spam_referrer');
   });
 
   it('treats a referrer from the site itself as internal, not as a source', async () => {
-    await send('/api/event', { n: 'pageview', u: 'https://example.com/internal', d: 'example.com', r: 'https://www.example.com/' });
+    await send('/api/event', {
+      n: 'pageview',
+      u: 'https://example.com/internal',
+      d: 'example.com',
+      r: 'https://www.example.com/',
+    });
     const [row] = await rowsWhere<Record<string, unknown>>("pathname = '/internal'");
     expect(row).toMatchObject({ referrer_source: '', channel: 'Direct' });
   });
@@ -180,7 +212,11 @@ describe('POST /api/event (Plausible Events API)', () => {
     const array = await send('/api/event', [{ n: 'pageview', u: 'https://example.com/', d: 'example.com' }]);
     expect(array.status).toBe(400);
 
-    const huge = await send('/api/event', { n: 'pageview', u: `https://example.com/${'a'.repeat(200_000)}`, d: 'example.com' });
+    const huge = await send('/api/event', {
+      n: 'pageview',
+      u: `https://example.com/${'a'.repeat(200_000)}`,
+      d: 'example.com',
+    });
     expect(huge.status).toBe(413);
 
     const form = await send('/api/event', 'n=pageview', { 'content-type': 'application/x-www-form-urlencoded' });
@@ -204,7 +240,11 @@ describe('POST /api/event (Plausible Events API)', () => {
     const ip = '198.51.100.77';
     const statuses: number[] = [];
     for (let i = 0; i < 55; i++) {
-      const response = await send('/api/event', { n: 'pageview', u: `https://example.com/burst/${i}`, d: 'example.com' }, { 'x-forwarded-for': ip });
+      const response = await send(
+        '/api/event',
+        { n: 'pageview', u: `https://example.com/burst/${i}`, d: 'example.com' },
+        { 'x-forwarded-for': ip },
+      );
       statuses.push(response.status);
     }
     expect(statuses.slice(0, 50).every((status) => status === 202)).toBe(true);
@@ -214,7 +254,11 @@ describe('POST /api/event (Plausible Events API)', () => {
   it('allows cross-origin ingestion, and only ingestion', async () => {
     const preflight = await fetch(`${server.url}/api/event`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(preflight.status).toBeLessThan(300);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -224,7 +268,7 @@ describe('POST /api/event (Plausible Events API)', () => {
 });
 
 describe('POST /api/send (Umami tracker)', () => {
-  it('stores a pageview addressed by the site\'s public id', async () => {
+  it("stores a pageview addressed by the site's public id", async () => {
     const site = await server.stores.meta.sites.findByDomain('example.com');
     const response = await send('/api/send', {
       type: 'event',
@@ -240,14 +284,26 @@ describe('POST /api/send (Umami tracker)', () => {
     });
     expect(response.status).toBe(200);
     const [row] = await rowsWhere<Record<string, unknown>>("pathname = '/from-umami'");
-    expect(row).toMatchObject({ title: 'From Umami', language: 'en-US', screen_w: 1440, screen_h: 900, referrer_domain: 'news.ycombinator.com' });
+    expect(row).toMatchObject({
+      title: 'From Umami',
+      language: 'en-US',
+      screen_w: 1440,
+      screen_h: 900,
+      referrer_domain: 'news.ycombinator.com',
+    });
   });
 
   it('stores a custom event with its data as props', async () => {
     const site = await server.stores.meta.sites.findByDomain('example.com');
     await send('/api/send', {
       type: 'event',
-      payload: { website: site?.publicId, hostname: 'example.com', url: '/checkout', name: 'checkout-click', data: { cart: 3 } },
+      payload: {
+        website: site?.publicId,
+        hostname: 'example.com',
+        url: '/checkout',
+        name: 'checkout-click',
+        data: { cart: 3 },
+      },
     });
     const [row] = await rowsWhere<Record<string, unknown>>("name = 'checkout-click'");
     expect(row).toMatchObject({ pathname: '/checkout', props: { cart: '3' } });

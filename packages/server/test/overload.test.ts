@@ -33,7 +33,8 @@ const send = (i: number) =>
     method: 'POST',
     headers: {
       'content-type': 'text/plain',
-      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      'user-agent':
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
     },
     body: JSON.stringify({ n: 'pageview', u: `https://busy.example/${i}`, d: 'busy.example' }),
   });

@@ -9,11 +9,11 @@ import { createGeoLocator } from '../ingest/enrich/geo.js';
 import { createReferrerClassifier } from '../ingest/enrich/referrer.js';
 import { createSpamReferrerList } from '../ingest/enrich/spam.js';
 import { readImportFile } from '../ingest/import-file.js';
-import { createImportSalts, importEvents, type ImportItem, type ImportReport } from '../ingest/importer.js';
+import { createImportSalts, type ImportItem, type ImportReport, importEvents } from '../ingest/importer.js';
 import { createPipeline } from '../ingest/pipeline.js';
 import { createSaltService } from '../jobs/salt-rotation.js';
 import { createLogger, type Logger } from '../logging.js';
-import { openStores, startServer, type Stores } from '../main.js';
+import { openStores, type Stores, startServer } from '../main.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
 import { DuplicateSiteError, InvalidSiteError } from '../storage/meta/meta-store.js';
 
@@ -85,10 +85,15 @@ async function withStores<T>(config: Config, logger: Logger, task: (stores: Stor
 }
 
 async function sites(config: Config, logger: Logger, args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { timezone: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { timezone: { type: 'string' } },
+  });
   const [action, domain] = positionals;
   if (action === 'add') {
-    if (!domain) throw new UsageError('sites add needs a domain, e.g. `sightline sites add example.com --timezone Europe/Berlin`');
+    if (!domain)
+      throw new UsageError('sites add needs a domain, e.g. `sightline sites add example.com --timezone Europe/Berlin`');
     return withStores(config, logger, async ({ meta }) => {
       try {
         const site = await meta.sites.create({ domain, timezone: values.timezone ?? 'UTC' });
@@ -134,7 +139,8 @@ function importPipeline(stores: Stores, config: Config) {
 async function importCommand(config: Config, logger: Logger, args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { site: { type: 'string' } } });
   const [file] = positionals;
-  if (!file || !values.site) throw new UsageError('import needs a file and a site: `sightline import events.ndjson --site example.com`');
+  if (!file || !values.site)
+    throw new UsageError('import needs a file and a site: `sightline import events.ndjson --site example.com`');
   if (!existsSync(file)) throw new UsageError(`No such file: ${file}`);
   const domain = values.site;
   return withStores(config, logger, async (stores) => {
@@ -157,7 +163,8 @@ const DEMO_DOMAIN = 'demo.example.com';
 async function demo(config: Config, logger: Logger, args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { days: { type: 'string', default: '90' } } });
   const days = Number(values.days);
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new UsageError('--days must be a whole number from 1 to 3650');
   return withStores(config, logger, async (stores) => {
     if (await stores.meta.sites.findByDomain(DEMO_DOMAIN)) {
       console.log(`The demo site ${DEMO_DOMAIN} already exists; nothing to do.`);
@@ -202,8 +209,14 @@ function printSettings(markdown: boolean) {
 
 /** Errors a user can fix get one line that says how; anything else is a bug and keeps its stack. */
 export function explainFailure(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof UsageError || error instanceof DataDirLockedError) return error.message;
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS')) {
+  if (error instanceof ConfigError || error instanceof UsageError || error instanceof DataDirLockedError)
+    return error.message;
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('ERR_PARSE_ARGS')
+  ) {
     return `${error.message}\n\n${USAGE}`;
   }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -11,7 +11,13 @@ describe('loadConfig', () => {
   it('gives a fresh embedded install working defaults and a generated secret kept in the data dir', () => {
     const dataDir = tempDir();
     const config = loadConfig({ DATA_DIR: dataDir });
-    expect(config).toMatchObject({ port: 8000, host: '0.0.0.0', embedded: true, dataDir, publicUrl: 'http://localhost:8000' });
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '0.0.0.0',
+      embedded: true,
+      dataDir,
+      publicUrl: 'http://localhost:8000',
+    });
     expect(config.secretKey.length).toBeGreaterThanOrEqual(32);
     const file = join(dataDir, 'secret.key');
     expect(readFileSync(file, 'utf8').trim()).toBe(config.secretKey);
@@ -31,10 +37,16 @@ describe('loadConfig', () => {
   it('reads secrets from *_FILE and keeps their values for log redaction', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'secret'), `${STRONG}\n`);
-    const config = loadConfig({ DATA_DIR: dir, SECRET_KEY_FILE: join(dir, 'secret'), REDIS_URL: 'redis://:hunter2hunter2@r:6379' });
+    const config = loadConfig({
+      DATA_DIR: dir,
+      SECRET_KEY_FILE: join(dir, 'secret'),
+      REDIS_URL: 'redis://:hunter2hunter2@r:6379',
+    });
     expect(config.secretKey).toBe(STRONG);
     expect(config.secrets).toEqual(expect.arrayContaining([STRONG, 'redis://:hunter2hunter2@r:6379']));
-    expect(() => loadConfig({ DATA_DIR: dir, SECRET_KEY: STRONG, SECRET_KEY_FILE: join(dir, 'secret') })).toThrow(/either/);
+    expect(() => loadConfig({ DATA_DIR: dir, SECRET_KEY: STRONG, SECRET_KEY_FILE: join(dir, 'secret') })).toThrow(
+      /either/,
+    );
     expect(() => loadConfig({ DATA_DIR: dir, SECRET_KEY_FILE: join(dir, 'missing') })).toThrow(/cannot be read/);
   });
 

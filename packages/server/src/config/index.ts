@@ -23,7 +23,8 @@ export interface Config extends Omit<Parsed, 'secretKey'> {
 export type Env = Record<string, string | undefined>;
 
 const MIN_SECRET_LENGTH = 32;
-const PLACEHOLDER_SECRETS = /^(change.?me|secret|password|your.?secret.*|replace.?me|example|test|default|sightline|x+|0+|1+)$/i;
+const PLACEHOLDER_SECRETS =
+  /^(change.?me|secret|password|your.?secret.*|replace.?me|example|test|default|sightline|x+|0+|1+)$/i;
 
 /** Reads `NAME`, or the file named by `NAME_FILE` (Docker/Kubernetes secrets). Setting both is a mistake. */
 function readRaw(env: Env, name: string, secret: boolean | undefined): string | undefined {
@@ -44,7 +45,8 @@ function readRaw(env: Env, name: string, secret: boolean | undefined): string | 
 
 export function checkSecretStrength(secret: string | undefined): string | undefined {
   if (secret === undefined) return 'SECRET_KEY is not set';
-  if (secret.length < MIN_SECRET_LENGTH) return `SECRET_KEY is ${secret.length} characters; it needs at least ${MIN_SECRET_LENGTH}`;
+  if (secret.length < MIN_SECRET_LENGTH)
+    return `SECRET_KEY is ${secret.length} characters; it needs at least ${MIN_SECRET_LENGTH}`;
   if (PLACEHOLDER_SECRETS.test(secret) || new Set(secret).size < 8) return 'SECRET_KEY looks like a placeholder';
   return undefined;
 }
@@ -73,7 +75,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const values = parsed as Parsed;
   const dataDir = resolve(values.dataDir);
-  const embedded = values.databaseUrl === undefined && values.clickhouseUrl === undefined && values.redisUrl === undefined;
+  const embedded =
+    values.databaseUrl === undefined && values.clickhouseUrl === undefined && values.redisUrl === undefined;
   if (values.databaseUrl && !/^(postgres(ql)?:\/\/|sqlite:)/.test(values.databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
   }

@@ -46,7 +46,12 @@ function optional(raw: string | undefined): string | undefined {
 }
 
 export const SETTINGS = {
-  port: { env: 'PORT', default: '8000', description: 'TCP port the HTTP server listens on.', parse: int('PORT', 8000, 0, 65535) },
+  port: {
+    env: 'PORT',
+    default: '8000',
+    description: 'TCP port the HTTP server listens on.',
+    parse: int('PORT', 8000, 0, 65535),
+  },
   host: { env: 'HOST', default: '0.0.0.0', description: 'Address the HTTP server binds to.', parse: text('0.0.0.0') },
   dataDir: {
     env: 'DATA_DIR',
@@ -57,7 +62,8 @@ export const SETTINGS = {
   baseUrl: {
     env: 'BASE_URL',
     default: undefined,
-    description: 'Public URL of this instance (used in links and the tracking snippet). Defaults to http://localhost:PORT.',
+    description:
+      'Public URL of this instance (used in links and the tracking snippet). Defaults to http://localhost:PORT.',
     parse: optional,
   },
   secretKey: {
@@ -72,14 +78,16 @@ export const SETTINGS = {
     env: 'DATABASE_URL',
     default: undefined,
     secret: true,
-    description: 'Metadata store. Unset: SQLite in DATA_DIR/sightline.db. `postgres://…`: PostgreSQL. `sqlite:PATH`: SQLite at PATH.',
+    description:
+      'Metadata store. Unset: SQLite in DATA_DIR/sightline.db. `postgres://…`: PostgreSQL. `sqlite:PATH`: SQLite at PATH.',
     parse: optional,
   },
   clickhouseUrl: {
     env: 'CLICKHOUSE_URL',
     default: undefined,
     secret: true,
-    description: 'Event store. Unset: embedded chDB in DATA_DIR/events. `http(s)://user:pass@host:8123`: a ClickHouse server.',
+    description:
+      'Event store. Unset: embedded chDB in DATA_DIR/events. `http(s)://user:pass@host:8123`: a ClickHouse server.',
     parse: optional,
   },
   clickhouseDatabase: {
@@ -142,7 +150,8 @@ export const SETTINGS = {
   journalSync: {
     env: 'JOURNAL_FSYNC',
     default: 'true',
-    description: 'fsync the journal before acknowledging events. Turning it off survives a process crash but not a power loss.',
+    description:
+      'fsync the journal before acknowledging events. Turning it off survives a process crash but not a power loss.',
     parse: bool('JOURNAL_FSYNC', true),
   },
   flushIntervalMs: {

@@ -12,7 +12,9 @@ import { createHash, type Hash } from 'node:crypto';
  * @example visitorIdFor(salt, 7, '203.0.113.9', 'Mozilla/5.0 …') // e.g. '13290135786125010543'
  */
 export function visitorIdFor(salt: Buffer, siteId: number, ip: string, userAgent: string): string {
-  return hmacSha256(salt, lengthPrefixed([String(siteId), ip, userAgent])).readBigUInt64BE(0).toString();
+  return hmacSha256(salt, lengthPrefixed([String(siteId), ip, userAgent]))
+    .readBigUInt64BE(0)
+    .toString();
 }
 
 /** Fields as (4-byte big-endian length, UTF-8 bytes) pairs, in one buffer. */

@@ -1,9 +1,9 @@
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging.js';
 import { HttpError } from './errors.js';
-import { type HealthCheck, registerOperationalRoutes } from './operational-routes.js';
 import type { Metrics } from './metrics.js';
+import { type HealthCheck, registerOperationalRoutes } from './operational-routes.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -40,11 +40,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
-      return reply.code(status === 503 ? 503 : 500).send({ error: status === 503 ? error.message : 'Internal server error' });
+      return reply
+        .code(status === 503 ? 503 : 500)
+        .send({ error: status === 503 ? error.message : 'Internal server error' });
     }
     return reply.code(status).send({ error: clientMessage(error) });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

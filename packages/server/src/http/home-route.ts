@@ -25,7 +25,9 @@ function page(publicUrl: string): string {
 export function registerHomeRoute(app: FastifyInstance, options: { publicUrl: string }) {
   const escapedUrl = options.publicUrl.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const body = page(escapedUrl);
-  app.get('/', { schema: { summary: 'Landing page', tags: ['operations'], response: { 200: Type.String() } } }, async (_request, reply) =>
-    reply.header('content-security-policy', CSP).type('text/html; charset=utf-8').send(body),
+  app.get(
+    '/',
+    { schema: { summary: 'Landing page', tags: ['operations'], response: { 200: Type.String() } } },
+    async (_request, reply) => reply.header('content-security-policy', CSP).type('text/html; charset=utf-8').send(body),
   );
 }

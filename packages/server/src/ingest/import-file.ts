@@ -17,8 +17,12 @@ import type { RawEvent } from './types.js';
  * | `user_agent`, `ip` | no | hashed into the visitor id and dropped, never stored; device, browser, OS and country come from them |
  * | `user_id` | no | your own user id, for app events |
  */
-export function importLineToEvent(value: unknown, domain: string): { raw: RawEvent; userAgent: string; ip: string } | { error: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'each line must be a JSON object' };
+export function importLineToEvent(
+  value: unknown,
+  domain: string,
+): { raw: RawEvent; userAgent: string; ip: string } | { error: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { error: 'each line must be a JSON object' };
   const line = value as Record<string, unknown>;
   const timestamp = parseTimestamp(line.timestamp);
   if (timestamp === undefined) return { error: 'timestamp is required: an ISO-8601 date-time or epoch milliseconds' };
@@ -58,7 +62,10 @@ function parseTimestamp(value: unknown): number | undefined {
 
 /** Streams an NDJSON file as import items; a line that cannot be read becomes an `invalid` item with its line number. */
 export async function* readImportFile(path: string, domain: string): AsyncGenerator<ImportItem> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = createInterface({
+    input: createReadStream(path, { encoding: 'utf8' }),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let number = 0;
   for await (const text of lines) {
     number++;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EventRow } from '../domain/event.js';
 import type { EventStore } from '../storage/events/event-store.js';
-import type { DropReason, RawEvent, RequestContext } from './types.js';
 import type { Pipeline } from './service.js';
+import type { DropReason, RawEvent, RequestContext } from './types.js';
 
 export interface ImportItem {
   raw: RawEvent;
@@ -44,7 +44,13 @@ export function createImportSalts(): (day: string) => Buffer {
  */
 export async function importEvents(
   items: AsyncIterable<ImportItem> | Iterable<ImportItem>,
-  deps: { pipeline: Pipeline; store: EventStore; tokenPrefix: string; batchSize?: number; onProgress?: (accepted: number) => void },
+  deps: {
+    pipeline: Pipeline;
+    store: EventStore;
+    tokenPrefix: string;
+    batchSize?: number;
+    onProgress?: (accepted: number) => void;
+  },
 ): Promise<ImportReport> {
   const batchSize = deps.batchSize ?? 20_000;
   const report: ImportReport = { accepted: 0, dropped: {}, problems: [] };

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LIMITS } from '../domain/event.js';
-import { HttpError, badRequest, serviceUnavailable } from '../http/errors.js';
+import { badRequest, HttpError, serviceUnavailable } from '../http/errors.js';
 import { parsePlausibleBody } from './formats/plausible.js';
 import { parseUmamiBody } from './formats/umami.js';
 import { type IngestOutcome, type IngestService, OverloadError } from './service.js';
@@ -39,14 +39,30 @@ function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err: Error
 
 const PlausibleBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: LIMITS.eventName, description: '`pageview`, `engagement` or a custom event name (short key `n`)' })),
+    name: Type.Optional(
+      Type.String({
+        maxLength: LIMITS.eventName,
+        description: '`pageview`, `engagement` or a custom event name (short key `n`)',
+      }),
+    ),
     url: Type.Optional(Type.String({ maxLength: LIMITS.url, description: 'Absolute page URL (short key `u`)' })),
-    domain: Type.Optional(Type.String({ description: 'Site domain; comma-separated to send to several sites (short key `d`)' })),
+    domain: Type.Optional(
+      Type.String({ description: 'Site domain; comma-separated to send to several sites (short key `d`)' }),
+    ),
     referrer: Type.Optional(Type.String({ maxLength: LIMITS.referrer, description: 'Referrer URL (short key `r`)' })),
-    props: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])), Type.String()], { description: 'Custom properties, object or JSON string (short key `p`), at most 30' })),
+    props: Type.Optional(
+      Type.Union(
+        [Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])), Type.String()],
+        { description: 'Custom properties, object or JSON string (short key `p`), at most 30' },
+      ),
+    ),
     revenue: Type.Optional(Type.Unknown({ description: '{ amount, currency } or its JSON string (short key `$`)' })),
-    interactive: Type.Optional(Type.Boolean({ description: 'false for events that must not affect bounce rate (short key `i`)' })),
-    hashMode: Type.Optional(Type.Unknown({ description: 'Treat the URL fragment as part of the path (short key `h`)' })),
+    interactive: Type.Optional(
+      Type.Boolean({ description: 'false for events that must not affect bounce rate (short key `i`)' }),
+    ),
+    hashMode: Type.Optional(
+      Type.Unknown({ description: 'Treat the URL fragment as part of the path (short key `h`)' }),
+    ),
   },
   {
     additionalProperties: true,
@@ -92,7 +108,11 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
       maxAge: 86400,
     });
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: LIMITS.bodyBytes }, parseJsonBody);
+    scope.addContentTypeParser(
+      ['application/json', 'text/plain'],
+      { parseAs: 'buffer', bodyLimit: LIMITS.bodyBytes },
+      parseJsonBody,
+    );
 
     scope.post(
       '/api/event',
@@ -104,7 +124,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
           tags: ['ingestion'],
           body: PlausibleBody,
           response: {
-            202: Type.String({ description: '"ok"; events that were not stored are named in the X-Sightline-Dropped header' }),
+            202: Type.String({
+              description: '"ok"; events that were not stored are named in the X-Sightline-Dropped header',
+            }),
             400: ErrorBody,
             413: ErrorBody,
             415: ErrorBody,

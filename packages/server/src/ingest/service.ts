@@ -1,5 +1,5 @@
-import type { Metrics } from '../http/metrics.js';
 import type { EventRow } from '../domain/event.js';
+import type { Metrics } from '../http/metrics.js';
 import type { DropReason, PipelineResult, RawEvent, RequestContext } from './types.js';
 
 export interface IngestOutcome {
@@ -48,7 +48,10 @@ export function createIngestService(deps: {
     for (const raw of raws) {
       for (const result of await pipeline.process(raw, ctx)) {
         if (result.ok) rows.push(result.row);
-        else dropped.push(result.detail === undefined ? { reason: result.reason } : { reason: result.reason, detail: result.detail });
+        else
+          dropped.push(
+            result.detail === undefined ? { reason: result.reason } : { reason: result.reason, detail: result.detail },
+          );
       }
     }
     for (const drop of dropped) metrics.eventDropped(drop.reason);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Type } from '@sinclair/typebox';
@@ -60,7 +60,10 @@ export async function registerTrackerRoutes(app: FastifyInstance, options: { dis
         .header('access-control-allow-origin', '*')
         .header('cross-origin-resource-policy', 'cross-origin')
         .header('etag', asset.etag)
-        .header('cache-control', asset.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, must-revalidate')
+        .header(
+          'cache-control',
+          asset.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, must-revalidate',
+        )
         .type('application/javascript; charset=utf-8');
       if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
       return reply.send(asset.body);

@@ -29,7 +29,10 @@ export function childEnv(dataDir: string, extra: Record<string, string> = {}): N
 }
 
 /** Runs a CLI command from source to completion and returns its output. */
-export async function runCliCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCliCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { env, cwd: REPO_ROOT });
   let stdout = '';
   let stderr = '';

@@ -53,7 +53,10 @@ function botByUserAgent(agent: string): boolean {
   let verdict = verdicts.get(agent);
   if (verdict === undefined) {
     verdict =
-      agent.length < MIN_BROWSER_UA_LENGTH || isbot(agent) || AUTOMATION_UA.test(agent) || isElectronWithoutChrome(agent);
+      agent.length < MIN_BROWSER_UA_LENGTH ||
+      isbot(agent) ||
+      AUTOMATION_UA.test(agent) ||
+      isElectronWithoutChrome(agent);
     if (verdicts.size >= VERDICTS_MAX) verdicts.clear();
     verdicts.set(agent, verdict);
   }

@@ -50,5 +50,7 @@ export function createRateLimiter(deps: { state: StateStore; clock: () => number
  * the key cannot be traced back by trying all IPv4 addresses.
  */
 export function clientRateKey(salt: Buffer, ip: string): string {
-  return hmacSha256(salt, Buffer.from(`ratelimit\u0000${ip}`, 'utf8')).toString('base64url').slice(0, 22);
+  return hmacSha256(salt, Buffer.from(`ratelimit\u0000${ip}`, 'utf8'))
+    .toString('base64url')
+    .slice(0, 22);
 }

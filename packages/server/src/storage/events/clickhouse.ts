@@ -61,7 +61,9 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
       await client.insert({
         table: eventsTable,
         // The client wants objects for JSONEachRow: journal lines are parsed here (ts stays the formatted string).
-        values: isEncoded(rows) ? rows.payload.toString('utf8').split('\n').map(insertRecordFromJson) : rows.map(eventInsertRecord),
+        values: isEncoded(rows)
+          ? rows.payload.toString('utf8').split('\n').map(insertRecordFromJson)
+          : rows.map(eventInsertRecord),
         format: 'JSONEachRow',
         columns: [...EVENT_COLUMNS] as [string, ...string[]],
         // Synchronous insert (async inserts would acknowledge before the part exists and dedup differently).

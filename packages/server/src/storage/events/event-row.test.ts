@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventRow } from '../../domain/event.js';
 import { sampleEventRow } from './event-row.fixture.js';
-import { clickhouseDateTime64, eventInsertJson, eventRowFromInsertJson, eventRowJson, findEventRowProblem } from './event-row.js';
+import {
+  clickhouseDateTime64,
+  eventInsertJson,
+  eventRowFromInsertJson,
+  eventRowJson,
+  findEventRowProblem,
+} from './event-row.js';
 import { EVENT_COLUMNS } from './schema.js';
 
 describe('findEventRowProblem', () => {

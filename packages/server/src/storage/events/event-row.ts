@@ -1,6 +1,6 @@
 import { type EventRow, type EventSource, LIMITS } from '../../domain/event.js';
-import { EVENT_COLUMNS } from './schema.js';
 import type { EncodedEventRows, EventBatch } from './event-store.js';
+import { EVENT_COLUMNS } from './schema.js';
 
 /**
  * The last check before a row becomes durable. ClickHouse wraps overflowing integers silently and rejects a whole
