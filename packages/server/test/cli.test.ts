@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEventStore } from '../src/storage/events/index.js';
-import { childEnv, REPO_ROOT, runCliCommand, tempDataDir } from './support/server.js';
+import { childEnv, REPO_ROOT, runCliCommand, startChildServer, tempDataDir } from './support/server.js';
 
 const dataDir = tempDataDir('sightline-cli-');
 const env = childEnv(dataDir);
@@ -27,6 +27,32 @@ describe('npx sightline', () => {
 
     const listed = await runCliCommand(['sites', 'list'], env);
     expect(listed.stdout).toMatch(/^\d+\tblog\.example\.org\tEurope\/Paris\t[0-9a-f-]{36}$/m);
+  });
+
+  it('adds a site while the server runs, and the running server takes its events at once', async () => {
+    const server = await startChildServer(dataDir);
+    try {
+      const added = await runCliCommand(['sites', 'add', 'live.example'], env);
+      expect(added.code, added.stderr).toBe(0);
+      const response = await fetch(`${server.url}/api/event`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'text/plain',
+          'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+        },
+        body: JSON.stringify({ n: 'pageview', u: 'https://live.example/', d: 'live.example' }),
+      });
+      expect(response.status).toBe(202);
+      expect(response.headers.get('x-sightline-dropped')).toBeNull();
+
+      // Commands that open the embedded event store refuse politely instead of corrupting it.
+      const demo = await runCliCommand(['demo', '--days', '1'], env);
+      expect(demo.code).toBe(1);
+      expect(demo.stderr).toMatch(/in use by another Sightline process/);
+    } finally {
+      server.process.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   it('imports historical events with their own timestamps and reports bad lines', async () => {
@@ -89,7 +115,7 @@ describe('npx sightline', () => {
       // One visitor: same IP and user agent on the same day.
       expect(new Set(imported.map((row) => row.visitors)).size).toBe(1);
       const [demo] = await store.query<{ events: string; days: string }>(
-        `SELECT count() AS events, uniqExact(toDate(ts)) AS days FROM ${store.eventsTable} WHERE site_id = 2`,
+        `SELECT count() AS events, uniqExact(toDate(ts)) AS days FROM ${store.eventsTable} WHERE site_id = 3`,
       );
       expect(Number(demo?.events)).toBeGreaterThan(1000);
       expect(Number(demo?.days)).toBeGreaterThanOrEqual(3);

@@ -15,7 +15,8 @@ import { createSaltService } from '../jobs/salt-rotation.js';
 import { createLogger, type Logger } from '../logging.js';
 import { openStores, type Stores, startServer } from '../main.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
-import { DuplicateSiteError, InvalidSiteError } from '../storage/meta/meta-store.js';
+import { createMetaStore } from '../storage/meta/index.js';
+import { DuplicateSiteError, InvalidSiteError, type MetaStore } from '../storage/meta/meta-store.js';
 
 const USAGE = `Usage: sightline <command> [options]
 
@@ -54,7 +55,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       await withStores(config, logger, async () => console.log('Stores are up to date.'));
       return 0;
     case 'sites':
-      return sites(config, logger, rest);
+      return sites(config, rest);
     case 'import':
       return importCommand(config, logger, rest);
     case 'demo':
@@ -84,7 +85,21 @@ async function withStores<T>(config: Config, logger: Logger, task: (stores: Stor
   }
 }
 
-async function sites(config: Config, logger: Logger, args: string[]): Promise<number> {
+/**
+ * Only the metadata store: SQLite allows several processes (and PostgreSQL several clients), so site management
+ * works while the server runs, unlike commands that open the embedded event store.
+ */
+async function withMetaStore<T>(config: Config, task: (meta: MetaStore) => Promise<T>): Promise<T> {
+  const meta = await createMetaStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await meta.migrate();
+    return await task(meta);
+  } finally {
+    await meta.close();
+  }
+}
+
+async function sites(config: Config, args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
@@ -94,7 +109,7 @@ async function sites(config: Config, logger: Logger, args: string[]): Promise<nu
   if (action === 'add') {
     if (!domain)
       throw new UsageError('sites add needs a domain, e.g. `sightline sites add example.com --timezone Europe/Berlin`');
-    return withStores(config, logger, async ({ meta }) => {
+    return withMetaStore(config, async (meta) => {
       try {
         const site = await meta.sites.create({ domain, timezone: values.timezone ?? 'UTC' });
         console.log(`Added ${site.domain} (id ${site.id}, time zone ${site.timezone}). Add this to every page:`);
@@ -111,7 +126,7 @@ async function sites(config: Config, logger: Logger, args: string[]): Promise<nu
     });
   }
   if (action === 'list') {
-    return withStores(config, logger, async ({ meta }) => {
+    return withMetaStore(config, async (meta) => {
       const all = await meta.sites.list();
       if (all.length === 0) console.log('No sites yet. Add one with `sightline sites add example.com`.');
       for (const site of all) console.log(`${site.id}\t${site.domain}\t${site.timezone}\t${site.publicId}`);
