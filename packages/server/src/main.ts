@@ -141,6 +141,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       logger,
       metrics,
       trustProxy: config.trustProxy,
+      metricsToken: config.metricsToken,
       health: async () => ({
         components: {
           metadata: await stores.meta.health(),

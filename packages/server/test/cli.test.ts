@@ -38,7 +38,8 @@ describe('npx sightline', () => {
         method: 'POST',
         headers: {
           'content-type': 'text/plain',
-          'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+          'user-agent':
+            'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
         },
         body: JSON.stringify({ n: 'pageview', u: 'https://live.example/', d: 'live.example' }),
       });

@@ -19,6 +19,7 @@ beforeAll(async () => {
     JOURNAL_MAX_PENDING: '100',
     FLUSH_INTERVAL_MS: '60000',
     INGEST_RATE_LIMIT_PER_IP: '0',
+    METRICS_TOKEN: 'scrape-token-0123456789',
   });
   server = await startServer(config, createLogger({ level: 'silent' }));
   await server.stores.meta.sites.create({ domain: 'busy.example' });
@@ -39,6 +40,20 @@ const send = (i: number) =>
     body: JSON.stringify({ n: 'pageview', u: `https://busy.example/${i}`, d: 'busy.example' }),
   });
 
+describe('metrics token', () => {
+  it('keeps /metrics closed without the configured bearer token', async () => {
+    const anonymous = await fetch(`${server.url}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/Bearer/);
+    const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const right = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: 'Bearer scrape-token-0123456789' },
+    });
+    expect(right.status).toBe(200);
+  });
+});
+
 describe('overload', () => {
   it('answers 503 with Retry-After once the backlog limit is reached, and loses nothing it acknowledged', async () => {
     const statuses: number[] = [];
@@ -54,7 +69,9 @@ describe('overload', () => {
     expect(statuses.slice(0, 100).every((status) => status === 202)).toBe(true);
     expect(statuses.slice(100).every((status) => status === 503)).toBe(true);
     expect(Number(retryAfter)).toBeGreaterThan(0);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } })
+    ).text();
     expect(metrics).toMatch(/sightline_events_dropped_total\{reason="overloaded"\} 10/);
 
     // Once the backlog drains, the same client is welcome again and every acknowledged event is stored.

@@ -117,6 +117,14 @@ export const SETTINGS = {
       'Name of a header set by a trusted CDN that carries the visitor country (e.g. `CF-IPCountry`). Only read when set.',
     parse: optional,
   },
+  metricsToken: {
+    env: 'METRICS_TOKEN',
+    default: undefined,
+    secret: true,
+    description:
+      'When set, GET /metrics requires `Authorization: Bearer <token>` (Prometheus `authorization` credentials). Unset: /metrics is open.',
+    parse: optional,
+  },
   logLevel: {
     env: 'LOG_LEVEL',
     default: 'info',

@@ -11,6 +11,8 @@ export interface AppOptions {
   /** Raw TRUST_PROXY setting: false, true, a hop count, or a comma-separated list of proxy addresses/CIDRs. */
   trustProxy: string;
   health: HealthCheck;
+  /** Bearer token /metrics requires, when set. */
+  metricsToken?: string | undefined;
   /** Registers the feature routes (ingestion, tracker, …) once the infrastructure plugins are in place. */
   routes: (app: FastifyInstance) => Promise<unknown> | unknown;
 }
@@ -75,7 +77,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ],
     },
   });
-  await registerOperationalRoutes(app, { metrics: options.metrics, health: options.health });
+  await registerOperationalRoutes(app, {
+    metrics: options.metrics,
+    health: options.health,
+    metricsToken: options.metricsToken,
+  });
   await options.routes(app);
   await app.ready();
   return app;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from './metrics.js';
@@ -22,7 +23,11 @@ export interface HealthReport {
 export type HealthCheck = () => Promise<HealthReport>;
 
 /** Health, Prometheus metrics and the OpenAPI document: what an operator and a load balancer look at. */
-export async function registerOperationalRoutes(app: FastifyInstance, deps: { metrics: Metrics; health: HealthCheck }) {
+export async function registerOperationalRoutes(
+  app: FastifyInstance,
+  deps: { metrics: Metrics; health: HealthCheck; metricsToken?: string | undefined },
+) {
+  const expected = deps.metricsToken === undefined ? undefined : digest(deps.metricsToken);
   app.get(
     '/health',
     {
@@ -49,10 +54,16 @@ export async function registerOperationalRoutes(app: FastifyInstance, deps: { me
       schema: {
         summary: 'Prometheus metrics (text exposition format)',
         tags: ['operations'],
-        response: { 200: Type.String() },
+        response: { 200: Type.String(), 401: Type.Object({ error: Type.String() }) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (expected !== undefined && !bearerMatches(request.headers.authorization, expected)) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .send({ error: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+      }
       const body = await deps.metrics.registry.metrics();
       return reply.type(deps.metrics.registry.contentType).send(body);
     },
@@ -69,4 +80,14 @@ export async function registerOperationalRoutes(app: FastifyInstance, deps: { me
     },
     async () => app.swagger(),
   );
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Compares digests in constant time, so response timing says nothing about how much of a guess was right. */
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), expected);
 }
