@@ -16,6 +16,10 @@ describe('npx sightline', () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain('blog.example.org');
     expect(added.stdout).toContain('data-domain="blog.example.org"');
+    // The snippet pins the content-hashed script with its Subresource Integrity hash.
+    expect(added.stdout).toMatch(
+      /src="http:\/\/localhost:8000\/js\/s\.[0-9a-f]{8,}\.js" integrity="sha384-[A-Za-z0-9+/=]+" crossorigin="anonymous"/,
+    );
 
     const duplicate = await runCliCommand(['sites', 'add', 'blog.example.org'], env);
     expect(duplicate.code).toBe(1);

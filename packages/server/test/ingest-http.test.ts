@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
+import { readTrackerManifest } from '../src/ingest/tracker-routes.js';
 import { createLogger } from '../src/logging.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { tempDataDir } from './support/server.js';
@@ -307,6 +309,32 @@ describe('POST /api/send (Umami tracker)', () => {
     });
     const [row] = await rowsWhere<Record<string, unknown>>("name = 'checkout-click'");
     expect(row).toMatchObject({ pathname: '/checkout', props: { cart: '3' } });
+  });
+});
+
+describe('GET /js/… (the tracking script)', () => {
+  it('serves the content-hashed script for a year, matching the SRI hash the snippet carries', async () => {
+    const manifest = readTrackerManifest();
+    const build = manifest.default;
+    expect(build).toBeDefined();
+    const response = await fetch(`${server.url}/js/${build?.versionedFile}`, { headers: { 'accept-encoding': 'br' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/javascript/);
+    expect(response.headers.get('content-encoding')).toBe('br');
+    expect(response.headers.get('cache-control')).toContain('immutable');
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(`sha384-${createHash('sha384').update(body).digest('base64')}`).toBe(build?.sri);
+  });
+
+  it('serves the stable alias with short caching and revalidation', async () => {
+    const response = await fetch(`${server.url}/js/s.js`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toContain('max-age=3600');
+    const etag = response.headers.get('etag');
+    const again = await fetch(`${server.url}/js/s.js`, { headers: { 'if-none-match': etag ?? '' } });
+    expect(again.status).toBe(304);
+    expect((await fetch(`${server.url}/js/nope.js`)).status).toBe(404);
   });
 });
 

@@ -11,6 +11,7 @@ import { createSpamReferrerList } from '../ingest/enrich/spam.js';
 import { readImportFile } from '../ingest/import-file.js';
 import { createImportSalts, type ImportItem, type ImportReport, importEvents } from '../ingest/importer.js';
 import { createPipeline } from '../ingest/pipeline.js';
+import { readTrackerManifest, trackerSnippet } from '../ingest/tracker-routes.js';
 import { createSaltService } from '../jobs/salt-rotation.js';
 import { createLogger, type Logger } from '../logging.js';
 import { openStores, type Stores, startServer } from '../main.js';
@@ -113,7 +114,9 @@ async function sites(config: Config, args: string[]): Promise<number> {
       try {
         const site = await meta.sites.create({ domain, timezone: values.timezone ?? 'UTC' });
         console.log(`Added ${site.domain} (id ${site.id}, time zone ${site.timezone}). Add this to every page:`);
-        console.log(`  <script defer src="${config.publicUrl}/js/s.js" data-domain="${site.domain}"></script>`);
+        console.log(
+          `  ${trackerSnippet({ publicUrl: config.publicUrl, domain: site.domain, manifest: readTrackerManifest() })}`,
+        );
         return 0;
       } catch (error) {
         if (error instanceof DuplicateSiteError) {

@@ -94,6 +94,9 @@ const UmamiBody = Type.Object(
 
 const ErrorBody = Type.Object({ error: Type.String() });
 
+/** What every ingestion route can answer besides success: bad input, too large, wrong type, too many, backlog. */
+const INGEST_ERRORS = { 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+
 /** These routes validate with the format parsers (clear messages, short and long keys); schemas document them. */
 const documentOnly = () => () => true;
 
@@ -127,11 +130,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
             202: Type.String({
               description: '"ok"; events that were not stored are named in the X-Sightline-Dropped header',
             }),
-            400: ErrorBody,
-            413: ErrorBody,
-            415: ErrorBody,
-            429: ErrorBody,
-            503: ErrorBody,
+            ...INGEST_ERRORS,
           },
         },
       },
@@ -155,11 +154,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
           body: UmamiBody,
           response: {
             200: Type.Object({ ok: Type.Boolean() }),
-            400: ErrorBody,
-            413: ErrorBody,
-            415: ErrorBody,
-            429: ErrorBody,
-            503: ErrorBody,
+            ...INGEST_ERRORS,
           },
         },
       },

@@ -7,8 +7,50 @@ import type { FastifyInstance } from 'fastify';
 
 interface Asset {
   body: Buffer;
+  /** Precompressed copies written by the tracker build, served when the browser accepts them. */
+  brotli?: Buffer;
+  gzip?: Buffer;
   etag: string;
   immutable: boolean;
+}
+
+/** One variant of the built tracker, as packages/tracker/build.mjs records it in dist/manifest.json. */
+export interface TrackerBuild {
+  file: string;
+  versionedFile: string;
+  /** Subresource Integrity hash of the versioned file (`sha384-…`). */
+  sri: string;
+  gzipBytes: number;
+}
+
+export type TrackerManifest = Partial<Record<'default' | 'full', TrackerBuild>>;
+
+export function readTrackerManifest(distDir: string = trackerDistDir()): TrackerManifest {
+  try {
+    return JSON.parse(readFileSync(join(distDir, 'manifest.json'), 'utf8')) as TrackerManifest;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The tag a site owner pastes: the content-hashed file with its SRI hash when the build is known (a tampered or
+ * swapped script is refused by the browser), else the stable alias.
+ */
+export function trackerSnippet(options: {
+  publicUrl: string;
+  domain: string;
+  manifest: TrackerManifest;
+  variant?: 'default' | 'full';
+}): string {
+  const build = options.manifest[options.variant ?? 'default'];
+  const domain = escapeAttribute(options.domain);
+  if (!build) return `<script defer src="${options.publicUrl}/js/s.js" data-domain="${domain}"></script>`;
+  return `<script defer src="${options.publicUrl}/js/${build.versionedFile}" integrity="${build.sri}" crossorigin="anonymous" data-domain="${domain}"></script>`;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Where the built tracker lives: the @sightline/tracker workspace's dist folder. */
@@ -27,7 +69,10 @@ function loadAssets(dir: string): Map<string, Asset> {
     if (!name.endsWith('.js')) continue;
     const body = readFileSync(join(dir, name));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    assets.set(name, { body, etag, immutable: VERSIONED.test(name) });
+    const asset: Asset = { body, etag, immutable: VERSIONED.test(name) };
+    if (existsSync(join(dir, `${name}.br`))) asset.brotli = readFileSync(join(dir, `${name}.br`));
+    if (existsSync(join(dir, `${name}.gz`))) asset.gzip = readFileSync(join(dir, `${name}.gz`));
+    assets.set(name, asset);
   }
   return assets;
 }
@@ -65,7 +110,11 @@ export async function registerTrackerRoutes(app: FastifyInstance, options: { dis
           asset.immutable ? 'public, max-age=31536000, immutable' : 'public, max-age=3600, must-revalidate',
         )
         .type('application/javascript; charset=utf-8');
+      reply.header('vary', 'accept-encoding');
       if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+      const accepted = String(request.headers['accept-encoding'] ?? '');
+      if (asset.brotli && /\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(asset.brotli);
+      if (asset.gzip && /\bgzip\b/.test(accepted)) return reply.header('content-encoding', 'gzip').send(asset.gzip);
       return reply.send(asset.body);
     },
   );
