@@ -8,7 +8,7 @@
  * Target on the reference 2-core machine: >= 5,000 events/s sustained with p99 < 50 ms, durability on.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,7 +213,9 @@ async function main() {
     );
     rss = sampleRss(server.pid, 250);
 
+    const cpuBefore = await cpuTicks(server.pid);
     const report = await load(options, requests, `${server.baseUrl}/api/event`);
+    const cpuAfter = await cpuTicks(server.pid);
     const metrics = await metricsSnapshot(server.baseUrl);
     const stopped = await server.stop(60_000);
     const memory = rss.stop();
@@ -224,6 +226,13 @@ async function main() {
     console.log(
       `  shutdown (SIGTERM→exit)  ${(stopped.ms / 1000).toFixed(1)} s, exit ${stopped.signal ?? stopped.code}${stopped.killed ? '  (did not exit in 60 s: SIGKILLed)' : ''}`,
     );
+    if (cpuBefore && cpuAfter && report.accepted > 0) {
+      // CPU time per event is what contention on a shared machine changes least: compare runs by it.
+      const perEvent = (ticks: number) => `${integer((ticks * TICK_MS * 1000) / report.accepted)} µs`;
+      console.log(
+        `  server CPU per event     ${perEvent(cpuAfter.process - cpuBefore.process)} in all threads, ${perEvent(cpuAfter.mainThread - cpuBefore.mainThread)} on the event loop thread`,
+      );
+    }
     if (metrics.length > 0) console.log(`  server counters          ${metrics.join('\n                           ')}`);
 
     const counted = await countStored(dataDir);
@@ -244,6 +253,27 @@ async function main() {
     server?.kill();
     if (options.keepData) console.log(`\nData kept in ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Kernel clock ticks are 10 ms on Linux (CLK_TCK 100). */
+const TICK_MS = 10;
+
+/** utime + stime of the whole process and of its main (event loop) thread, in clock ticks; undefined off Linux. */
+async function cpuTicks(pid: number): Promise<{ process: number; mainThread: number } | undefined> {
+  const ticks = (stat: string) => {
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  try {
+    const [whole, main] = await Promise.all([
+      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8'),
+    ]);
+    return { process: ticks(whole), mainThread: ticks(main) };
+  } catch {
+    return undefined;
   }
 }
 
