@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { median, timeRuns } from './timing.js';
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('timeRuns', () => {
+  it('warms up once and times the requested runs', async () => {
+    let calls = 0;
+    const times = await timeRuns(5, async () => {
+      calls++;
+    });
+    expect(calls).toBe(6);
+    expect(times).toHaveLength(5);
+    expect(times.every((ms) => ms >= 0)).toBe(true);
+  });
+});
