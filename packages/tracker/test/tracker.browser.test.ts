@@ -34,6 +34,9 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
+  // Closing a page fires pagehide, whose beacon may still be in flight: let it land before the next test starts
+  // counting, or it shows up there as a stray engagement event.
+  await sleep(150);
   server.clear();
   expect(pageErrors).toEqual([]);
   pageErrors = [];
@@ -375,7 +378,8 @@ describe('engagement', () => {
     await scrollTo(page, 'half');
     await scrollTo(page, 'top');
     await setHidden(page, true);
-    const [first] = await server.waitForEvents(named('engagement'));
+    const ofThisPage = (event: CapturedEvent) => event.body.n === 'engagement' && event.body.u === url;
+    const [first] = await server.waitForEvents(ofThisPage);
     const elapsed = Date.now() - openedAt;
     expect(first!.body).toMatchObject({ u: url, sd: 50, vc: 1 });
     expect(first!.body.e).toBeGreaterThanOrEqual(1_000);
@@ -387,7 +391,7 @@ describe('engagement', () => {
     await sleep(300);
     await scrollTo(page, 'bottom');
     await setHidden(page, true);
-    const [, second] = await server.waitForEvents(named('engagement'), 2);
+    const [, second] = await server.waitForEvents(ofThisPage, 2);
     expect(second!.body).toMatchObject({ u: url, sd: 100, vc: 2 });
     expect(second!.body.e).toBeGreaterThanOrEqual(250);
     expect(second!.body.e).toBeLessThan(600);
