@@ -12,7 +12,8 @@ import { isPropDimension, isTimeDimension, propKeyOf, SESSION_ONLY_METRICS, Stat
  *
  * Semantics (the same for every metric, so numbers agree across reports):
  * - A visit (session) is the events sharing a session_id inside the date range. Visit attributes (source, UTMs,
- *   device, country, …) are those of the visit's first event; entry/exit page are the first/last pageview's path;
+ *   device, country, …) are those of the visit's first event; entry/exit page are the first/last pageview's path
+ *   (visits without a pageview have none and are left out of entry/exit page breakdowns);
  *   duration is last event − first event; a bounce is a visit with exactly one pageview and no interactive custom event.
  * - Visit filters keep every event of a matching visit; event filters keep matching events, and visit metrics then
  *   count the visits that have at least one matching event.
@@ -201,8 +202,11 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
   ctes.push(
     `population AS (SELECT * FROM enriched WHERE ${and([keepEngagement, ...otherFilters.map((f) => filterSql(f, ctx))])})`,
   );
+  // A visit without pageviews (e.g. one server-side event) has no entry or exit page: Plausible leaves it out of
+  // those breakdowns rather than showing an empty page.
+  const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
   ctes.push(
-    `matched AS (SELECT ${[...dimensionSelect, '*'].join(', ')} FROM population WHERE ${and(goalFilters.map((f) => filterSql(f, ctx)))})`,
+    `matched AS (SELECT ${[...dimensionSelect, '*'].join(', ')} FROM population WHERE ${and([byVisitPage ? 's_pageviews > 0' : '', ...goalFilters.map((f) => filterSql(f, ctx))])})`,
   );
 
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';

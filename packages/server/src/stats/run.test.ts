@@ -296,6 +296,34 @@ describe('runStatsQuery on chDB', () => {
   });
 });
 
+describe('entry and exit pages of visits without a pageview', () => {
+  // Site 70: a server-side Signup alone makes a visit with no page at all; Plausible leaves such visits out of the
+  // entry/exit page breakdowns instead of listing them under an empty page.
+  const site = { id: 70, timezone: 'Europe/Berlin' };
+  beforeAll(async () => {
+    await store.insertBatch(
+      [
+        sampleEventRow({ site_id: 70, ts: A, visitor_id: '71', session_id: '701', pathname: '/' }),
+        sampleEventRow({ site_id: 70, ts: A + 60_000, visitor_id: '71', session_id: '701', pathname: '/docs' }),
+        sampleEventRow({ site_id: 70, ts: C, visitor_id: '72', session_id: '702', name: 'Signup', pathname: '/api' }),
+      ],
+      'stats-run-no-pageview-visit',
+    );
+  });
+
+  it('lists only visits that have an entry and exit page', async () => {
+    const run = (dimension: string) =>
+      runStatsQuery(
+        { store, site, goals: [], now: NOW },
+        parseStatsQuery({ site_id: 'x', date_range: RANGE, metrics: ['visitors', 'visits'], dimensions: [dimension] }),
+      );
+    expect((await run('visit:entry_page')).results).toEqual([{ dimensions: ['/'], metrics: [1, 1] }]);
+    expect((await run('visit:exit_page')).results).toEqual([{ dimensions: ['/docs'], metrics: [1, 1] }]);
+    // The visit still counts everywhere else.
+    expect((await run('visit:source')).results).toEqual([{ dimensions: ['Google'], metrics: [2, 2] }]);
+  });
+});
+
 describe('csvCell', () => {
   it('neutralises spreadsheet formulas and quotes separators', () => {
     expect(csvCell('=HYPERLINK("http://x")')).toBe('"\'=HYPERLINK(""http://x"")"');

@@ -91,6 +91,26 @@ describe('computeTruth definitions', () => {
     expect(truth.countries.find((row) => row.value === 'FR')?.visits).toBe(1);
   });
 
+  it("counts a page's visitors over every counted event on it, its pageviews over pageviews (as Plausible)", () => {
+    const pageTruth = computeTruth(
+      [
+        event('7', '70', '2025-03-30T10:00:00Z', { pathname: '/a' }),
+        event('7', '70', '2025-03-30T10:00:05Z', { pathname: '/b', name: 'Signup' }),
+        event('7', '70', '2025-03-30T10:00:09Z', { pathname: '/c', name: 'engagement', interactive: 0 }),
+        // A server-side event alone: a visit with no entry or exit page.
+        event('8', '80', '2025-03-30T11:00:00Z', { pathname: '/b', name: 'Signup' }),
+      ],
+      BERLIN,
+    );
+    expect(pageTruth.pages).toEqual([
+      { value: '/b', visitors: 2, pageviews: 0 },
+      { value: '/a', visitors: 1, pageviews: 1 },
+    ]);
+    expect(pageTruth.entryPages).toEqual([{ value: '/a', visitors: 1, visits: 1 }]);
+    expect(pageTruth.exitPages).toEqual([{ value: '/a', visitors: 1, visits: 1 }]);
+    expect(pageTruth.totals.visits).toBe(2);
+  });
+
   it('records goals, props, funnel steps and the exact revenue sum', () => {
     expect(truth.goals).toEqual([
       { name: 'Visit /blog/*', visitors: 1, events: 1, conversionRate: (1 / 3) * 100 },
@@ -247,8 +267,8 @@ describe('truth matches the rows stored in chDB', () => {
 
   it('has the pageviews and visitors per page, and the entry pages and sources of the truth', async () => {
     const pages = await store.query<{ value: string; visitors: string; pageviews: string }>(
-      `SELECT pathname AS value, uniqExact(visitor_id) AS visitors, count() AS pageviews
-       FROM ${TABLE} WHERE site_id = {site:UInt32} AND name = 'pageview' GROUP BY value`,
+      `SELECT pathname AS value, uniqExact(visitor_id) AS visitors, countIf(name = 'pageview') AS pageviews
+       FROM ${TABLE} WHERE site_id = {site:UInt32} AND name != 'engagement' GROUP BY value`,
       site,
     );
     const byValue = <T extends { value: string }>(list: T[]) => [...list].sort((a, b) => (a.value < b.value ? -1 : 1));

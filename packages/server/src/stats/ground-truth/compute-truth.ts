@@ -27,7 +27,10 @@ import { localDateOf } from './local-time.js';
  *   value as is ('' source = direct / none). Later events of a visit have an internal referrer, so their own
  *   `referrer_source` is '' and their `channel` 'Direct': reading them instead of the first event is a bug.
  * - Breakdown rows carry `visitors` (distinct visitor_id) and `visits` (distinct session_id) of the visits with that
- *   value; page and hostname rows carry `visitors` and `pageviews` over pageview events with that pathname/hostname.
+ *   value; a visit without pageviews has no entry or exit page and is left out of those two breakdowns (as Plausible
+ *   does). Page and hostname rows carry `visitors` = distinct visitor_id over the counted events with that
+ *   pathname/hostname (custom events included: Plausible's event:page is "the page where the event was triggered")
+ *   and `pageviews` = the pageview events among them; a page reached only by custom events has 0 pageviews.
  * - **props**: custom events named `eventName` grouped by `props[key]` (events without the key are grouped under
  *   '(none)'): `visitors` and `events`.
  * - **goal conversions**: a page goal matches pageview events whose pathname matches its pattern (`*` = any characters
@@ -222,7 +225,6 @@ export function computeTruth(rows: readonly EventRow[], spec: TruthSpec): Ground
     }
   }
 
-  const pageviewRows = counted.filter((row) => row.name === PAGEVIEW);
   const firstPageview = (visit: Visit) => visit.events.find((row) => row.name === PAGEVIEW);
   const lastPageview = (visit: Visit) => {
     for (let i = visit.events.length - 1; i >= 0; i--) if (visit.events[i]?.name === PAGEVIEW) return visit.events[i];
@@ -235,8 +237,8 @@ export function computeTruth(rows: readonly EventRow[], spec: TruthSpec): Ground
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([date, acc]) => ({ date, ...finishDay(acc) })),
     totals: { ...finishDay(totals), events: counted.length, totalRevenue: sumRevenue(rows) },
-    pages: pageRows(pageviewRows, (row) => row.pathname),
-    hostnames: pageRows(pageviewRows, (row) => row.hostname),
+    pages: pageRows(counted, (row) => row.pathname),
+    hostnames: pageRows(counted, (row) => row.hostname),
     entryPages: visitRows(visits, (visit) => firstPageview(visit)?.pathname),
     exitPages: visitRows(visits, (visit) => lastPageview(visit)?.pathname),
     sources: visitRows(visits, (visit) => visit.events[0]?.referrer_source),
@@ -278,9 +280,9 @@ function compareRows<T extends { value: string; visitors: number }>(second: (row
     b.visitors - a.visitors || second(b) - second(a) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
 }
 
-function pageRows(pageviews: readonly EventRow[], key: (row: EventRow) => string): PageRow[] {
+function pageRows(counted: readonly EventRow[], key: (row: EventRow) => string): PageRow[] {
   const groups = new Map<string, { visitors: Set<string>; pageviews: number }>();
-  for (const row of pageviews) {
+  for (const row of counted) {
     const value = key(row);
     let group = groups.get(value);
     if (group === undefined) {
@@ -288,7 +290,7 @@ function pageRows(pageviews: readonly EventRow[], key: (row: EventRow) => string
       groups.set(value, group);
     }
     group.visitors.add(row.visitor_id);
-    group.pageviews++;
+    if (row.name === PAGEVIEW) group.pageviews++;
   }
   return [...groups.entries()]
     .map(([value, group]) => ({ value, visitors: group.visitors.size, pageviews: group.pageviews }))
