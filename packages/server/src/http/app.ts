@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging.js';
+import { DeferredChildLogger } from './deferred-child-logger.js';
 import { HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { type HealthCheck, registerOperationalRoutes } from './operational-routes.js';
@@ -33,6 +34,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     // Only trust what we validate: drop unknown properties rather than coercing surprises into handlers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Fastify builds a pino child logger for every request, and request logging is off: at ingestion rates that
+    // child cost about 1.5% of the event loop for loggers almost never used. This one is made on first use.
+    childLoggerFactory: (logger, bindings, childOptions) => new DeferredChildLogger(logger, bindings, childOptions),
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
@@ -52,15 +56,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  app.addHook('onSend', async (_request, reply) => {
+  // Both hooks run on every request: callback style, because an async hook costs a promise and a microtask hop each.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'strict-origin-when-cross-origin');
     reply.header('x-frame-options', 'DENY');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     options.metrics.requestCompleted(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) request.log.warn({ req: request, res: reply, ms: reply.elapsedTime }, 'server error');
+    done();
   });
 
   await app.register(swagger, {

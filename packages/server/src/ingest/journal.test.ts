@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sampleEventRow, sampleEventRows } from '../storage/events/event-row.fixture.js';
 import { InvalidEventRowError } from '../storage/events/event-row.js';
@@ -217,5 +218,31 @@ describe('journal', () => {
   it('computes the standard CRC-32', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
     expect(crc32(Buffer.alloc(0))).toBe(0);
+  });
+});
+
+describe('journal record checksum', () => {
+  /** The textbook bit-at-a-time CRC-32 (what zlib and gzip compute), against which the fast version is held. */
+  function bitwiseCrc32(data: Uint8Array): number {
+    let crc = 0xffffffff;
+    for (const byte of data) {
+      crc ^= byte;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  it('gives the standard check value, so journals written before stay readable', () => {
+    expect(crc32(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
+    expect(crc32(Buffer.alloc(0))).toBe(0);
+  });
+
+  it('matches the bit-at-a-time CRC-32 for any bytes, length and offset', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 7 }), (bytes, offset) => {
+        const view = bytes.subarray(Math.min(offset, bytes.length));
+        expect(crc32(view)).toBe(bitwiseCrc32(view));
+      }),
+    );
   });
 });

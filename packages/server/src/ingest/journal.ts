@@ -653,19 +653,56 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+/**
+ * Slicing-by-8 tables: CRC_TABLES[0] is the classic byte-at-a-time table, CRC_TABLES[k] advances a byte through k
+ * more zero bytes. Eight bytes per step make the CRC of every journaled record about 3x cheaper on the event loop.
+ */
+const CRC_TABLES = (() => {
+  const tables = Array.from({ length: 8 }, () => new Uint32Array(256));
+  const base = tables[0]!;
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    base[n] = c >>> 0;
   }
-  return table;
+  for (let n = 0; n < 256; n++) {
+    let c = base[n]!;
+    for (let k = 1; k < 8; k++) {
+      c = base[c & 0xff]! ^ (c >>> 8);
+      tables[k]![n] = c >>> 0;
+    }
+  }
+  return tables as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
 })();
 
 /** CRC-32 (IEEE 802.3, as zlib and gzip compute it). zlib.crc32 only exists from Node 22. */
 export function crc32(data: Uint8Array): number {
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
   let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  let i = 0;
+  const wholeWords = data.length - (data.length % 8);
+  for (; i < wholeWords; i += 8) {
+    const low = (crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    const high = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
+    crc =
+      t7[low & 0xff]! ^
+      t6[(low >>> 8) & 0xff]! ^
+      t5[(low >>> 16) & 0xff]! ^
+      t4[low >>> 24]! ^
+      t3[high & 0xff]! ^
+      t2[(high >>> 8) & 0xff]! ^
+      t1[(high >>> 16) & 0xff]! ^
+      t0[high >>> 24]!;
+  }
+  for (; i < data.length; i++) crc = t0[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

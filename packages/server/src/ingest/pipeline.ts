@@ -110,7 +110,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // every index is filled (a drop or a row) before this is called
     const done = (): PipelineResult[] => results.filter((result): result is PipelineResult => result !== undefined);
     /** Indexes of results still on their way to becoming a row. */
-    let live = resolutions.flatMap((resolution, index) => (resolution.ok ? [index] : []));
+    // A plain loop rather than flatMap, which V8 runs slowly and which stood out in profiles of this per-event path.
+    let live: number[] = [];
+    for (let index = 0; index < resolutions.length; index++) if (resolutions[index]?.ok) live.push(index);
     const siteAt = (index: number): number => {
       const resolution = resolutions[index];
       return resolution?.ok ? resolution.site.id : 0;
@@ -145,9 +147,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
 
     const eventSalts = await saltsForEvent(draft, salts, importSalt);
+    // One site is the common case: the draft's row is then used as is, saving a copy of ~45 columns per event.
+    // Several sites each get their own copy, because the session step stamps per-site ids on it.
+    const shareDraftRow = live.length === 1;
     for (const index of live) {
       const siteId = siteAt(index);
-      const row: EventRow = { ...draft.row, props: { ...draft.row.props }, site_id: siteId };
+      const row: EventRow = shareDraftRow ? draft.row : { ...draft.row, props: { ...draft.row.props } };
+      row.site_id = siteId;
       const dropped = await sessionStep(row, visitorIdsFor(eventSalts, siteId, draft.client), sessions);
       if (dropped) {
         results[index] = dropped;

@@ -26,6 +26,32 @@ function setup(now = T0) {
 }
 
 describe('visitor sessions', () => {
+  it('follows the store when another writer changed a session the tracker had just written', async () => {
+    const { state, track } = setup();
+    const first = await track({ ts: T0 });
+    // Another node (or an operator) rewrites the record: the tracker must read the store, not its parse cache.
+    await state.set('session:1:111', JSON.stringify({ ...first, pageviews: 7 }), 30 * MINUTE);
+    const next = await track({ ts: T0 + MINUTE });
+    expect(next.pageviews).toBe(8);
+    expect(next.sessionId).toBe(first.sessionId);
+  });
+
+  it('stores the same record text as JSON.stringify of the session, continuing visits included', async () => {
+    const { state, track } = setup();
+    await track({ ts: T0 });
+    const second = await track({ ts: T0 + MINUTE, name: 'click', interactive: true });
+    expect(await state.get('session:1:111')).toBe(JSON.stringify(second));
+    expect(Object.keys(second)).toEqual([
+      'sessionId',
+      'visitorId',
+      'startedAt',
+      'lastSeen',
+      'entryPath',
+      'pageviews',
+      'interactions',
+    ]);
+  });
+
   it('keeps one session while the visitor is active and counts its pageviews', async () => {
     const { track } = setup();
     const first = await track({ ts: T0, pathname: '/landing' });

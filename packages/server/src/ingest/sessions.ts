@@ -5,6 +5,9 @@ import type { StateStore } from '../storage/state/state-store.js';
 /** DESIGN.md "Event model": 30 minutes of inactivity end a session. */
 export const SESSION_TIMEOUT_MS = 30 * 60_000;
 
+/** Parsed session records kept per tracker (a few hundred bytes each: a few MB at most). */
+const RECENT_RECORDS = 10_000;
+
 /** One visit, as kept in the state store while it may still continue. */
 export interface SessionRecord {
   sessionId: string;
@@ -75,25 +78,46 @@ export function createSessionTracker({ state, clock }: SessionTrackerDeps): Sess
     return `session:${siteId}:${visitorId}`;
   }
 
-  /** Runs `work` after every earlier call for the same key has finished. */
+  /**
+   * Runs `work` after every earlier call for the same key has finished. With nothing in flight for the key (nearly
+   * always) it starts right away: chaining on a resolved promise only cost extra promises and microtask hops per event.
+   */
   function serialised<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = inFlight.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
+    const previous = inFlight.get(key);
+    const next = previous === undefined ? work() : previous.then(work, work);
+    const settled: Promise<void> = next.then(forget, forget);
     inFlight.set(key, settled);
-    void settled.then(() => {
+    function forget(): void {
       if (inFlight.get(key) === settled) inFlight.delete(key);
-    });
+    }
     return next;
+  }
+
+  /**
+   * Records this tracker last wrote or read, by key, with the exact text stored: parsing the same text again gives
+   * the same record, so while the store still holds that text the parse is skipped (it was a visible share of the
+   * per-event cost). Records are never mutated (each event makes a new one), so sharing them is safe. Bounded, and
+   * the store stays the source of truth: any other text under the key is parsed as before.
+   */
+  const recent = new Map<string, { stored: string; record: SessionRecord | undefined }>();
+
+  function remember(key: string, stored: string, record: SessionRecord | undefined): void {
+    recent.delete(key);
+    recent.set(key, { stored, record });
+    if (recent.size > RECENT_RECORDS) {
+      const oldest = recent.keys().next();
+      if (!oldest.done) recent.delete(oldest.value);
+    }
   }
 
   async function read(key: string): Promise<SessionRecord | undefined> {
     const stored = await state.get(key);
     if (stored === null) return undefined;
-    return parseSessionRecord(stored);
+    const known = recent.get(key);
+    if (known !== undefined && known.stored === stored) return known.record;
+    const record = parseSessionRecord(stored);
+    remember(key, stored, record);
+    return record;
   }
 
   return {
@@ -112,10 +136,14 @@ export function createSessionTracker({ state, clock }: SessionTrackerDeps): Sess
         }
 
         if (session !== undefined && continuesAt(session, event.ts)) {
+          // Every field spelled out, in the record's order (the stored JSON is unchanged): a spread with overrides
+          // gave V8 a slow object shape, which made the stringify below one of the costliest steps per event.
           session = {
-            ...session,
+            sessionId: session.sessionId,
+            visitorId: session.visitorId,
             startedAt: Math.min(session.startedAt, event.ts),
             lastSeen: Math.max(session.lastSeen, event.ts),
+            entryPath: session.entryPath,
             pageviews: session.pageviews + (isPageview ? 1 : 0),
             interactions: session.interactions + (!isPageview && event.interactive ? 1 : 0),
           };
@@ -132,7 +160,9 @@ export function createSessionTracker({ state, clock }: SessionTrackerDeps): Sess
         // TTL runs 30 min past lastSeen for live traffic; imported history (ts in the past) still gets the full
         // 30 min of wall time, so an import processed in ts order links its events into sessions.
         const ttlMs = SESSION_TIMEOUT_MS + Math.max(0, session.lastSeen - clock());
-        await state.set(key, JSON.stringify(session), ttlMs);
+        const stored = JSON.stringify(session);
+        await state.set(key, stored, ttlMs);
+        remember(key, stored, session);
         return { ok: true, session };
       });
     },

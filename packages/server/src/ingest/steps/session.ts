@@ -11,7 +11,8 @@ export async function sessionStep(row: EventRow, ids: VisitorIds, sessions: Sess
   const outcome = await sessions.track({
     siteId: row.site_id,
     visitorId: ids.visitorId,
-    ...(ids.previousVisitorId !== undefined && { previousVisitorId: ids.previousVisitorId }),
+    // Always present (maybe undefined) rather than spread in: one object shape per event, no spread per event.
+    previousVisitorId: ids.previousVisitorId,
     ts: row.ts,
     name: row.name,
     pathname: row.pathname,
