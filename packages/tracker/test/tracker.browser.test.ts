@@ -13,6 +13,8 @@ import {
   launchBrowser,
   type PageServer,
   SITE_HOST,
+  scrollTo,
+  setHidden,
   sleep,
   startPageServer,
   type TrackerPageOptions,
@@ -74,27 +76,6 @@ async function open(
 const named = (name: string) => (event: CapturedEvent) => event.body.n === name;
 const pageviewsOf = (events: CapturedEvent[]) => events.filter(named('pageview')).map((event) => event.body.u);
 const full = (options: TrackerPageOptions = {}) => trackerPage({ script: 's.full.js', ...options });
-
-/** Headless Chromium never hides a tab, so visibility is switched the way the browser reports it to the page. */
-async function setHidden(page: Page, hidden: boolean) {
-  await page.evaluate((hidden) => {
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
-    Object.defineProperty(document, 'visibilityState', {
-      configurable: true,
-      get: () => (hidden ? 'hidden' : 'visible'),
-    });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, hidden);
-}
-
-/** Scrolls so the viewport's bottom edge is at half of the page (or top/bottom), and lets the scroll event fire. */
-async function scrollTo(page: Page, where: 'top' | 'half' | 'bottom') {
-  await page.evaluate(async (where) => {
-    const height = document.documentElement.scrollHeight;
-    window.scrollTo(0, where === 'top' ? 0 : where === 'half' ? height / 2 - innerHeight : height);
-    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  }, where);
-}
 
 /**
  * For "nothing is sent" checks: loads `control` (which must send a pageview) after `subject`, so once the control's
