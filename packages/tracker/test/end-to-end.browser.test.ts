@@ -30,8 +30,10 @@ import {
   setHidden,
   sleep,
   startPageServer,
+  storageTouched,
   type TrackerPageOptions,
   trackerPage,
+  UNTOUCHED_STORAGE,
 } from './support.js';
 
 /** Where Plausible's npm tracker is installed, or undefined when the package is absent (its tests are skipped). */
@@ -383,17 +385,7 @@ describe('Sightline tracker against a running Sightline: what is stored', () => 
     expect(engagement!.session_id).toBe(pageview!.session_id);
     expect(engagement!.visitor_id).toBe(pageview!.visitor_id);
 
-    expect(
-      await page.evaluate(async () => ({
-        cookie: document.cookie,
-        local: localStorage.length,
-        session: sessionStorage.length,
-        databases: (await indexedDB.databases()).length,
-      })),
-    ).toEqual({ cookie: '', local: 0, session: 0, databases: 0 });
-    const state = await context.storageState({ indexedDB: true });
-    expect(state.cookies).toEqual([]);
-    expect(state.origins).toEqual([]);
+    expect(await storageTouched(page, context)).toEqual(UNTOUCHED_STORAGE);
   });
 
   it('stores nothing from a localhost page unless data-allow-localhost is set', async () => {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildTracker, type TrackerManifest } from '../build.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -256,3 +256,21 @@ export async function scrollTo(page: Page, where: 'top' | 'half' | 'bottom'): Pr
 
 /** Resolves after `ms`; for the few waits that are about elapsed time itself (engagement). */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What a page that never touched storage reports; `storageTouched` returns exactly this then. */
+export const UNTOUCHED_STORAGE = { cookie: '', local: 0, session: 0, databases: 0, cookies: 0, origins: 0 };
+
+/**
+ * Everything the tracker promises not to write, as the page and the browser context see it: cookies, local and
+ * session storage, IndexedDB, and the context's saved state.
+ */
+export async function storageTouched(page: Page, context: BrowserContext): Promise<typeof UNTOUCHED_STORAGE> {
+  const inPage = await page.evaluate(async () => ({
+    cookie: document.cookie,
+    local: localStorage.length,
+    session: sessionStorage.length,
+    databases: (await indexedDB.databases()).length,
+  }));
+  const state = await context.storageState({ indexedDB: true });
+  return { ...inPage, cookies: state.cookies.length, origins: state.origins.length };
+}

@@ -17,8 +17,10 @@ import {
   setHidden,
   sleep,
   startPageServer,
+  storageTouched,
   type TrackerPageOptions,
   trackerPage,
+  UNTOUCHED_STORAGE,
 } from './support.js';
 
 let built: Awaited<ReturnType<typeof buildTrackerInto>>;
@@ -439,17 +441,7 @@ describe('privacy', () => {
     await page.evaluate(() => window.scrollTo(0, 2000));
     await setHidden(page, true);
     await server.waitForEvents(named('engagement'));
-    expect(
-      await page.evaluate(async () => ({
-        cookie: document.cookie,
-        local: localStorage.length,
-        session: sessionStorage.length,
-        databases: (await indexedDB.databases()).length,
-      })),
-    ).toEqual({ cookie: '', local: 0, session: 0, databases: 0 });
-    const state = await context.storageState({ indexedDB: true });
-    expect(state.cookies).toEqual([]);
-    expect(state.origins).toEqual([]);
+    expect(await storageTouched(page, context)).toEqual(UNTOUCHED_STORAGE);
   });
 
   it('sends nothing from localhost or 127.0.0.1 unless data-allow-localhost is set', async () => {
