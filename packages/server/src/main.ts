@@ -13,7 +13,7 @@ import { createPipeline } from './ingest/pipeline.js';
 import { registerIngestRoutes } from './ingest/routes.js';
 import { createIngestService } from './ingest/service.js';
 import { registerTrackerRoutes } from './ingest/tracker-routes.js';
-import { createSaltService } from './jobs/salt-rotation.js';
+import { createSaltService, SALT_ROTATION_INTERVAL_MS } from './jobs/salt-rotation.js';
 import { createScheduler } from './jobs/scheduler.js';
 import type { Logger } from './logging.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
@@ -121,7 +121,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const salts = createSaltService({ salts: stores.meta.salts, now: Date.now });
     await salts.rotate();
-    scheduler.every('salt-rotation', 5 * 60_000, () => salts.rotate());
+    scheduler.every('salt-rotation', SALT_ROTATION_INTERVAL_MS, () => salts.rotate());
 
     const geo = createGeoLocator({ countryHeader: config.countryHeader });
     geo.preload();

@@ -122,14 +122,6 @@ export function findEventRowProblem(row: unknown): InvalidEventRowError | undefi
 }
 
 /**
- * One row as JSON (the journal's record format): the table's columns in table order and nothing else, `ts` as epoch
- * milliseconds. Deterministic: the same row always gives the same bytes.
- */
-export function eventRowJson(row: EventRow): string {
-  return JSON.stringify(eventRowRecord(row));
-}
-
-/**
  * The row's columns in table order, without any extra keys the caller's object may carry. Strings are made
  * well-formed UTF-16 (a lone surrogate becomes U+FFFD): ClickHouse refuses the JSON escape of one, and a single such
  * row would otherwise fail its whole batch on every retry.
