@@ -1,5 +1,12 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { registerApiRoutes } from './api/index.js';
+import { createAccessControl } from './auth/access.js';
+import { createAuditLog } from './auth/audit.js';
+import { createLogMailer } from './auth/mailer.js';
+import { createSecretBox, deriveSecretBoxKey } from './auth/secret-box.js';
+import { createSessionService } from './auth/sessions.js';
+import { createTokens, deriveTokenKey } from './auth/tokens.js';
 import type { Config } from './config/index.js';
 import { buildApp } from './http/app.js';
 import { registerHomeRoute } from './http/home-route.js';
@@ -71,6 +78,10 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
   }
 }
 
+const DAY_MS = 86_400_000;
+/** Expired sessions and mail tokens, and audit entries past retention, are removed this often. */
+const ACCOUNT_CLEANUP_INTERVAL_MS = 60 * 60_000;
+
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
@@ -137,11 +148,43 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     const ingest = createIngestService({ pipeline, journal, metrics, maxPending: config.journalMaxPending });
 
+    const now = Date.now;
+    const tokens = createTokens({ key: deriveTokenKey(config.secretKey) });
+    const sessions = createSessionService({
+      sessions: stores.meta.loginSessions,
+      users: stores.meta.users,
+      tokens,
+      idleTimeoutMs: config.sessionIdleDays * DAY_MS,
+      maxAgeMs: config.sessionMaxDays * DAY_MS,
+      now,
+    });
+    const access = createAccessControl({
+      sessions,
+      apiKeys: stores.meta.apiKeys,
+      users: stores.meta.users,
+      sites: stores.meta.sites,
+      members: stores.meta.members,
+      tokens,
+      now,
+    });
+    const mailer = createLogMailer(logger);
+    const audit = createAuditLog({
+      audit: stores.meta.audit,
+      geo,
+      onError: (error) => logger.error({ err: error }, 'writing the audit log failed'),
+    });
+    scheduler.every('account-cleanup', ACCOUNT_CLEANUP_INTERVAL_MS, async () => {
+      await sessions.sweep();
+      await stores.meta.userTokens.deleteExpired(new Date(now()));
+      await stores.meta.audit.deleteBefore(new Date(now() - config.auditRetentionDays * DAY_MS));
+    });
+
     const app = await buildApp({
       logger,
       metrics,
       trustProxy: config.trustProxy,
       metricsToken: config.metricsToken,
+      publicUrl: config.publicUrl,
       health: async () => ({
         components: {
           metadata: await stores.meta.health(),
@@ -153,6 +196,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       routes: async (instance) => {
         await registerIngestRoutes(instance, { ingest });
         await registerTrackerRoutes(instance);
+        await registerApiRoutes(instance, {
+          config,
+          logger,
+          metrics,
+          meta: stores.meta,
+          events: stores.events,
+          state: stores.state,
+          ingest,
+          geo,
+          now,
+          tokens,
+          secretBox: createSecretBox([deriveSecretBoxKey(config.secretKey)]),
+          sessions,
+          access,
+          mailer,
+          audit,
+          secureCookies: config.publicUrl.startsWith('https://'),
+        });
         registerHomeRoute(instance, { publicUrl: config.publicUrl });
       },
     });
@@ -174,6 +235,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           await runningFlusher.stop();
           await openJournal.close();
           await scheduler.stop();
+          await mailer.close();
           await stores.close();
         })();
         return closing;

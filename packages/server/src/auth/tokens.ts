@@ -31,6 +31,9 @@ export const TOKEN_PREFIXES = {
   passwordReset: 'sl_reset',
   emailVerification: 'sl_verify',
   invitation: 'sl_invite',
+  ingestKey: 'sl_ingest',
+  mfaChallenge: 'sl_mfa',
+  shareUnlock: 'sl_share',
 } as const;
 
 export interface NewToken {

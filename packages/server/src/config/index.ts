@@ -83,6 +83,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (values.clickhouseUrl && !/^https?:\/\//.test(values.clickhouseUrl)) {
     throw new ConfigError('CLICKHOUSE_URL must be an http:// or https:// URL of a ClickHouse server');
   }
+  const oidcParts = [values.oidcIssuer, values.oidcClientId, values.oidcClientSecret];
+  if (oidcParts.some((part) => part !== undefined) && oidcParts.some((part) => part === undefined)) {
+    throw new ConfigError('OpenID Connect sign-in needs all of OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  }
+  if (values.oidcIssuer && !/^https?:\/\//.test(values.oidcIssuer)) {
+    throw new ConfigError('OIDC_ISSUER must be the http(s) URL of the provider, e.g. https://accounts.google.com');
+  }
+  if (values.smtpUrl && !/^smtps?:\/\//.test(values.smtpUrl)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587');
+  }
   let secretKey = values.secretKey;
   if (secretKey === undefined && embedded) {
     secretKey = embeddedSecret(dataDir);

@@ -41,6 +41,15 @@ function text(fallback: string) {
   return (raw: string | undefined): string => (raw === undefined || raw.trim() === '' ? fallback : raw.trim());
 }
 
+function oneOf<const T extends string>(env: string, values: readonly T[], fallback: T) {
+  return (raw: string | undefined): T => {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = raw.trim().toLowerCase();
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new ConfigError(`${env} must be one of ${values.join(', ')}; got "${raw}"`);
+  };
+}
+
 function optional(raw: string | undefined): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
@@ -174,6 +183,90 @@ export const SETTINGS = {
     default: '50000',
     description: 'Most events written to the event store in one insert.',
     parse: int('FLUSH_BATCH_MAX', 50000, 1, 1e7),
+  },
+  registration: {
+    env: 'REGISTRATION',
+    default: 'invite',
+    description:
+      'Who may create an account: `closed` (operators only, `npx sightline users create`), `invite` (people invited to a site) or `open` (anyone). The first account is always created by the first-run setup.',
+    parse: oneOf('REGISTRATION', ['closed', 'invite', 'open'] as const, 'invite'),
+  },
+  smtpUrl: {
+    env: 'SMTP_URL',
+    default: undefined,
+    secret: true,
+    description:
+      'Mail server for verification, reset, invitation and lockout mail: `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465`. Unset: the links are written to the log for the operator.',
+    parse: optional,
+  },
+  mailFrom: {
+    env: 'MAIL_FROM',
+    default: 'Sightline <sightline@localhost>',
+    description: 'From address of the mail Sightline sends.',
+    parse: text('Sightline <sightline@localhost>'),
+  },
+  oidcIssuer: {
+    env: 'OIDC_ISSUER',
+    default: undefined,
+    description:
+      'OpenID Connect issuer URL for single sign-on (e.g. `https://accounts.google.com`). Set with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET; the redirect URI to register is BASE_URL/api/auth/oidc/callback.',
+    parse: optional,
+  },
+  oidcClientId: {
+    env: 'OIDC_CLIENT_ID',
+    default: undefined,
+    description: 'OpenID Connect client id.',
+    parse: optional,
+  },
+  oidcClientSecret: {
+    env: 'OIDC_CLIENT_SECRET',
+    default: undefined,
+    secret: true,
+    description: 'OpenID Connect client secret.',
+    parse: optional,
+  },
+  oidcName: {
+    env: 'OIDC_NAME',
+    default: 'OpenID Connect',
+    description: 'Provider name on the sign-in button (e.g. `Google`).',
+    parse: text('OpenID Connect'),
+  },
+  loginMaxFailures: {
+    env: 'LOGIN_MAX_FAILURES',
+    default: '5',
+    description: 'Failed sign-ins in a row that lock an account.',
+    parse: int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+  },
+  loginLockoutMinutes: {
+    env: 'LOGIN_LOCKOUT_MINUTES',
+    default: '30',
+    description: 'How long a locked account refuses sign-ins.',
+    parse: int('LOGIN_LOCKOUT_MINUTES', 30, 1, 525600),
+  },
+  loginRateLimitPerIp: {
+    env: 'LOGIN_RATE_LIMIT_PER_IP',
+    default: '20',
+    description:
+      'Sign-in, registration and reset attempts per minute from one client IP, whatever the account (0 turns the limit off).',
+    parse: int('LOGIN_RATE_LIMIT_PER_IP', 20, 0, 1e6),
+  },
+  sessionIdleDays: {
+    env: 'SESSION_IDLE_DAYS',
+    default: '14',
+    description: 'A browser session not used for this many days is signed out.',
+    parse: int('SESSION_IDLE_DAYS', 14, 1, 365),
+  },
+  sessionMaxDays: {
+    env: 'SESSION_MAX_DAYS',
+    default: '30',
+    description: 'A browser session ends this many days after sign-in, however active.',
+    parse: int('SESSION_MAX_DAYS', 30, 1, 365),
+  },
+  auditRetentionDays: {
+    env: 'AUDIT_RETENTION_DAYS',
+    default: '90',
+    description: 'Days the account audit log (sign-ins, security changes) is kept.',
+    parse: int('AUDIT_RETENTION_DAYS', 90, 1, 3650),
   },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT_MS',

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging.js';
+import { registerCsrfProtection } from './csrf.js';
 import { DeferredChildLogger } from './deferred-child-logger.js';
 import { HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -14,6 +15,8 @@ export interface AppOptions {
   health: HealthCheck;
   /** Bearer token /metrics requires, when set. */
   metricsToken?: string | undefined;
+  /** The instance's public URL: its origin is the one cookie-authenticated changes must come from. */
+  publicUrl: string;
   /** Registers the feature routes (ingestion, tracker, …) once the infrastructure plugins are in place. */
   routes: (app: FastifyInstance) => Promise<unknown> | unknown;
 }
@@ -84,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ],
     },
   });
+  registerCsrfProtection(app, { publicUrl: options.publicUrl });
   await registerOperationalRoutes(app, {
     metrics: options.metrics,
     health: options.health,

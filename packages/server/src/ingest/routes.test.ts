@@ -19,6 +19,7 @@ async function setup(accept: IngestService['accept'] = async (events) => ({ acce
     logger: createLogger({ level: 'warn', destination }),
     metrics: createMetrics(),
     trustProxy: 'false',
+    publicUrl: 'http://localhost:8000',
     health: async () => ({ components: {}, journalPending: 0 }),
     routes: (scope) => registerIngestRoutes(scope, { ingest: { accept } }),
   });

@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.js';
+
+/** Placeholder until this part of the API lands; registers nothing. */
+export async function registerStatsRoutes(_app: FastifyInstance, _ctx: ApiContext): Promise<void> {}
