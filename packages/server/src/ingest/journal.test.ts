@@ -1,4 +1,15 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -112,6 +123,33 @@ describe('journal', () => {
     expect(next?.token).not.toBe(batch?.token);
   });
 
+  it('runs ahead of its records with zeros, which reopening reads as the end, not as damage', async () => {
+    const dir = freshDir();
+    const warnings: string[] = [];
+    const journal = await createJournal({
+      dir,
+      fsync: true,
+      maxPending: 1000,
+      logger: { warn: (_details, message) => warnings.push(message) },
+    });
+    await journal.append(sampleEventRows(5));
+    await journal.close();
+    const file = join(dir, segmentFiles(dir).find((name) => statSync(join(dir, name)).size > 0)!);
+    const recordsEnd = endOfRecords(readFileSync(file));
+    // Preallocated: the file is longer than its records, so appends overwrite existing blocks (no metadata to commit).
+    expect(statSync(file).size).toBeGreaterThan(recordsEnd + 1024 * 1024);
+
+    const reopened = await createJournal({
+      dir,
+      fsync: true,
+      maxPending: 1000,
+      logger: { warn: (_details, message) => warnings.push(message) },
+    });
+    expect(reopened.pending()).toBe(5);
+    expect(warnings).toEqual([]);
+    expect(await drain(reopened)).toHaveLength(5);
+  });
+
   it('cuts off a torn tail left by an interrupted write, keeping every complete record', async () => {
     const dir = freshDir();
     const journal = await openJournal(dir);
@@ -119,16 +157,18 @@ describe('journal', () => {
     for (const row of rows) await journal.append([row]);
     await journal.close();
     const withData = segmentFiles(dir).find((name) => statSync(join(dir, name)).size > 0)!;
-    const sizeBefore = statSync(join(dir, withData)).size;
-    // Half a record: a header promising 500 bytes, then only a few.
+    const recordsEnd = endOfRecords(readFileSync(join(dir, withData)));
+    // Half a record where the next write would have gone: a header promising 500 bytes, then only a few.
     const header = Buffer.alloc(8);
     header.writeUInt32BE(500, 0);
     header.writeUInt32BE(crc32(Buffer.from('x')), 4);
-    appendFileSync(join(dir, withData), Buffer.concat([header, Buffer.from('{"site_id":1')]));
+    const handle = openSync(join(dir, withData), 'r+');
+    writeSync(handle, Buffer.concat([header, Buffer.from('{"site_id":1')]), 0, undefined, recordsEnd);
+    closeSync(handle);
 
     const reopened = await openJournal(dir);
     expect(reopened.pending()).toBe(10);
-    expect(statSync(join(dir, withData)).size).toBe(sizeBefore);
+    expect(statSync(join(dir, withData)).size).toBe(recordsEnd);
     await reopened.append(sampleEventRows(2));
     expect(await drain(reopened)).toHaveLength(12);
   });
@@ -246,3 +286,14 @@ describe('journal record checksum', () => {
     );
   });
 });
+
+/** Offset just past the last whole record (where a zero header, or the end of the file, starts). */
+function endOfRecords(data: Buffer): number {
+  let offset = 0;
+  while (offset + 8 <= data.length) {
+    const size = data.readUInt32BE(offset);
+    if (size === 0) break;
+    offset += 8 + size;
+  }
+  return offset;
+}
