@@ -50,7 +50,8 @@ export interface UsersTable {
   password_hash: string | null;
   mfa_secret_sealed: string | null;
   mfa_enabled_at: NullableTimestamp;
-  mfa_last_step: number | null;
+  /** bigint on PostgreSQL (read back as a string). */
+  mfa_last_step: ColumnType<number | string | null, number | null | undefined, number | null>;
   failed_logins: ColumnType<number, number | undefined, number>;
   locked_until: NullableTimestamp;
   created_at: Timestamp;

@@ -1,5 +1,5 @@
 import type { MetaEngine } from './database.js';
-import { SITES_DOMAIN_CONSTRAINT } from './migrations.js';
+import { SITES_DOMAIN_UNIQUE, type UniqueConstraint } from './migrations.js';
 
 interface DriverError {
   code?: unknown;
@@ -11,13 +11,19 @@ interface DriverError {
 const PG_UNIQUE_VIOLATION = '23505';
 
 /**
- * True when `error` is the database refusing a second site with the same domain. Relying on the constraint (not a
- * SELECT first) keeps this correct when two nodes create the same site at the same moment.
+ * True when `error` is the database refusing a row because of this unique constraint. Repositories rely on the
+ * constraint (not a SELECT first), which stays correct when two nodes write the same value at the same moment.
  */
-export function isDuplicateDomainError(error: unknown, engine: MetaEngine): boolean {
+export function isUniqueViolation(error: unknown, engine: MetaEngine, constraint: UniqueConstraint): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { code, constraint, message } = error as DriverError;
-  if (engine === 'postgres') return code === PG_UNIQUE_VIOLATION && constraint === SITES_DOMAIN_CONSTRAINT;
-  // better-sqlite3 reports the column, not the constraint name: "UNIQUE constraint failed: sites.domain".
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('sites.domain');
+  const { code, constraint: violated, message } = error as DriverError;
+  if (engine === 'postgres') return code === PG_UNIQUE_VIOLATION && violated === constraint.name;
+  // better-sqlite3 reports columns, not the constraint: "UNIQUE constraint failed: goals.site_id, goals.display_name".
+  const columns = constraint.columns.map((column) => `${constraint.table}.${column}`).join(', ');
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.endsWith(`failed: ${columns}`);
+}
+
+/** True when `error` is the database refusing a second site with the same domain. */
+export function isDuplicateDomainError(error: unknown, engine: MetaEngine): boolean {
+  return isUniqueViolation(error, engine, SITES_DOMAIN_UNIQUE);
 }

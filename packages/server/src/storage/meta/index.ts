@@ -3,8 +3,26 @@ import type { MetaStore } from './meta-store.js';
 import { openPostgresMetaStore } from './postgres.js';
 import { openSqliteMetaStore } from './sqlite.js';
 
-export type { MetaStore, SaltRepository, SiteRepository } from './meta-store.js';
-export { DuplicateSiteError, InvalidSiteError } from './meta-store.js';
+export type {
+  ApiKeyRepository,
+  AuditRepository,
+  BackupCodeRepository,
+  FunnelRepository,
+  GoalRepository,
+  IngestKeyRepository,
+  InvitationRepository,
+  LoginSessionRepository,
+  MemberRepository,
+  MetaStore,
+  OidcIdentityRepository,
+  SaltRepository,
+  ShareLinkRepository,
+  ShieldRepository,
+  SiteRepository,
+  UserRepository,
+  UserTokenRepository,
+} from './meta-store.js';
+export { DuplicateEmailError, DuplicateNameError, DuplicateSiteError, InvalidSiteError } from './meta-store.js';
 
 export interface MetaStoreOptions {
   /** `DATABASE_URL`: unset → SQLite in dataDir; `sqlite:PATH`; `postgres://…` or `postgresql://…`. */

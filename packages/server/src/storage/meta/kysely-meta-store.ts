@@ -1,10 +1,24 @@
 import { type Kysely, sql } from 'kysely';
 import type { StoreHealth } from '../events/event-store.js';
+import { createApiKeyRepository } from './api-key-repository.js';
+import { createAuditRepository } from './audit-repository.js';
+import { createBackupCodeRepository } from './backup-code-repository.js';
 import type { Database, MetaEngine } from './database.js';
+import { createFunnelRepository } from './funnel-repository.js';
+import { createGoalRepository } from './goal-repository.js';
+import { createIngestKeyRepository } from './ingest-key-repository.js';
+import { createInvitationRepository } from './invitation-repository.js';
+import { createLoginSessionRepository } from './login-session-repository.js';
+import { createMemberRepository } from './member-repository.js';
 import type { MetaStore } from './meta-store.js';
 import { migrateToLatest } from './migrations.js';
+import { createOidcIdentityRepository } from './oidc-identity-repository.js';
 import { createSaltRepository } from './salt-repository.js';
+import { createShareLinkRepository } from './share-link-repository.js';
+import { createShieldRepository } from './shield-repository.js';
 import { createSiteRepository } from './site-repository.js';
+import { createUserRepository } from './user-repository.js';
+import { createUserTokenRepository } from './user-token-repository.js';
 
 /** A health check answers within this, so a hung database cannot hang `/health` (or a readiness probe). */
 const HEALTH_TIMEOUT_MS = 3_000;
@@ -26,6 +40,20 @@ export function createKyselyMetaStore(
     kind: engine,
     sites: createSiteRepository(db, engine),
     salts: createSaltRepository(db),
+    users: createUserRepository(db, engine),
+    loginSessions: createLoginSessionRepository(db),
+    userTokens: createUserTokenRepository(db),
+    backupCodes: createBackupCodeRepository(db),
+    oidcIdentities: createOidcIdentityRepository(db),
+    audit: createAuditRepository(db),
+    members: createMemberRepository(db, engine),
+    invitations: createInvitationRepository(db),
+    shareLinks: createShareLinkRepository(db),
+    apiKeys: createApiKeyRepository(db, engine),
+    ingestKeys: createIngestKeyRepository(db, engine),
+    shields: createShieldRepository(db),
+    goals: createGoalRepository(db, engine),
+    funnels: createFunnelRepository(db, engine),
     migrate: () => migrateToLatest(db as Kysely<unknown>, engine),
     health: () =>
       closing === undefined

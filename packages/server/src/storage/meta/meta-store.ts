@@ -6,8 +6,8 @@ import type {
   LoginSession,
   NewAuditEntry,
   NewUser,
-  Shield,
   ShareLink,
+  Shield,
   SiteMember,
   SiteRole,
   StoredFunnel,
@@ -20,19 +20,31 @@ import type {
 import type { NewSite, Site, SiteUpdate } from '../../domain/site.js';
 import type { StoreHealth } from '../events/event-store.js';
 
-/** Sites: the unit every event, member and key belongs to. */
+/**
+ * Sites: the unit every event, member and key belongs to.
+ *
+ * Every repository below answers a lookup by an id that no row can have (not an integer, or outside 1..2^31-1)
+ * with undefined / false / [] instead of querying, so ids parsed from URLs need no range check of their own.
+ */
 export interface SiteRepository {
-  /** Throws `DuplicateSiteError` when the normalised domain exists. */
+  /**
+   * Throws `DuplicateSiteError` when the normalised domain exists, `InvalidSiteError` for a bad domain or time zone.
+   * The name is trimmed; a blank one becomes the domain. New sites are private.
+   */
   create(site: NewSite): Promise<Site>;
   findById(id: number): Promise<Site | undefined>;
   findByDomain(domain: string): Promise<Site | undefined>;
   findByPublicId(publicId: string): Promise<Site | undefined>;
   list(): Promise<Site[]>;
-  /** Throws `DuplicateSiteError` / `InvalidSiteError` like create; undefined when the site does not exist. */
+  /**
+   * Throws `DuplicateSiteError` / `InvalidSiteError` like create (checked before the site is looked up); undefined
+   * when the site does not exist. A blank name becomes the (new) domain.
+   */
   update(id: number, update: SiteUpdate): Promise<Site | undefined>;
   /**
    * Deletes the site's metadata and everything hanging off it (members, invitations, shares, keys, shields, goals,
-   * funnels) in one transaction. Its events are deleted from the event store by the caller.
+   * funnels) atomically, through the schema's ON DELETE CASCADE; audit entries stay, without the site. Its events
+   * are deleted from the event store by the caller. False when the site did not exist.
    */
   delete(id: number): Promise<boolean>;
 }
@@ -46,8 +58,10 @@ export interface UserRepository {
   /** Throws `DuplicateEmailError` when changing to a taken email. Undefined when the user does not exist. */
   update(id: number, update: UserUpdate): Promise<User | undefined>;
   /**
-   * Atomically adds one failed sign-in and, when the count reaches `maxFailures`, sets `lockedUntil`.
-   * Returns the updated user (so the caller can tell whether this failure locked the account).
+   * Atomically adds one failed sign-in and, when the count reaches (or is past) `maxFailures`, sets `lockedUntil`:
+   * concurrent failures each count. The counter only goes back to 0 through `update` (a successful sign-in, a
+   * password reset). Returns the updated user (so the caller can tell whether this failure locked the account);
+   * undefined when the user does not exist. Throws RangeError when `maxFailures` is not a positive integer.
    */
   recordFailedLogin(id: number, maxFailures: number, lockUntil: Date): Promise<User | undefined>;
   /**
@@ -62,7 +76,7 @@ export interface UserRepository {
 export interface LoginSessionRepository {
   create(session: LoginSession): Promise<void>;
   findById(id: string): Promise<LoginSession | undefined>;
-  /** Moves `lastSeenAt` forward (callers throttle this to about once a minute per session). */
+  /** Moves `lastSeenAt` forward, never back (callers throttle this to about once a minute per session). */
   touch(id: string, lastSeenAt: Date): Promise<void>;
   listForUser(userId: number): Promise<LoginSession[]>;
   /** Deletes one session if it belongs to the user; false when it does not exist or is someone else's. */
@@ -86,9 +100,9 @@ export interface UserTokenRepository {
 }
 
 export interface BackupCodeRepository {
-  /** Replaces the user's codes with these hashes (regeneration voids the old set). */
+  /** Replaces the user's codes with these hashes in one transaction (regeneration voids the old set, used or not). */
   replace(userId: number, hashes: readonly string[]): Promise<void>;
-  /** Hashes of the user's unused codes. */
+  /** Hashes of the user's unused codes, sorted. */
   listUnused(userId: number): Promise<string[]>;
   /** Marks one code used, atomically; false when it was already used (or does not exist). */
   markUsed(userId: number, hash: string, now: Date): Promise<boolean>;
@@ -98,26 +112,30 @@ export interface BackupCodeRepository {
 /** Links an account to an identity at an OpenID Connect provider (issuer + subject). */
 export interface OidcIdentityRepository {
   findUserId(issuer: string, subject: string): Promise<number | undefined>;
+  /** Idempotent for the same account; throws when the identity is already linked to another account. */
   link(issuer: string, subject: string, userId: number): Promise<void>;
 }
 
 export interface AuditRepository {
   append(entry: NewAuditEntry): Promise<void>;
-  /** Newest first. */
+  /** Newest first; `before` pages by creation time; `limit` defaults to 100, at most 1,000. */
   listForUser(userId: number, options?: { limit?: number; before?: Date }): Promise<AuditEntry[]>;
   deleteBefore(cutoff: Date): Promise<number>;
 }
 
 export interface MemberRepository {
-  /** Adds or changes a member's role. */
+  /** Adds or changes a member's role (one statement, race-free). Throws for a site or user that does not exist. */
   upsert(siteId: number, userId: number, role: SiteRole): Promise<SiteMember>;
   find(siteId: number, userId: number): Promise<SiteMember | undefined>;
   remove(siteId: number, userId: number): Promise<boolean>;
+  /** In the order they joined. */
   listForSite(siteId: number): Promise<Array<SiteMember & { email: string; name: string }>>;
   /** Sites the user is a member of, with the role, ordered by site id. */
   listSitesForUser(userId: number): Promise<Array<{ site: Site; role: SiteRole }>>;
   /**
-   * Makes `newOwnerId` the site's owner and the current owner(s) admins, in one transaction (site transfer).
+   * Makes `newOwnerId` the site's owner (adding them as a member if they were not one) and the current owner(s)
+   * admins, in one transaction (site transfer); concurrent transfers of one site leave exactly one owner. Throws,
+   * changing nothing, when the site or the user does not exist.
    */
   transferOwnership(siteId: number, newOwnerId: number): Promise<void>;
 }
@@ -145,6 +163,7 @@ export interface ApiKeyRepository {
   findByHash(hash: string): Promise<ApiKey | undefined>;
   findById(id: number): Promise<ApiKey | undefined>;
   listForUser(userId: number): Promise<ApiKey[]>;
+  /** Moves last-used forward, never back. */
   touch(id: number, lastUsedAt: Date): Promise<void>;
   delete(id: number): Promise<boolean>;
 }
@@ -154,10 +173,14 @@ export interface IngestKeyRepository {
   findByHash(hash: string): Promise<IngestKey | undefined>;
   findById(id: number): Promise<IngestKey | undefined>;
   listForSite(siteId: number): Promise<IngestKey[]>;
-  /** Adds `events` to the usage count and sets last-used (callers batch this, e.g. once a few seconds per key). */
+  /**
+   * Adds `events` to the usage count and moves last-used forward (callers batch this, e.g. once a few seconds per
+   * key); concurrent batches all count. Throws RangeError when `events` is not a non-negative integer.
+   */
   recordUse(id: number, events: number, lastUsedAt: Date): Promise<void>;
   /** Swaps in a new secret (regeneration): the old key stops working at once. */
   replaceSecret(id: number, lookupId: string, hash: string): Promise<IngestKey | undefined>;
+  /** Sets `revokedAt` (the record stays, listed as revoked); false when it does not exist or already was revoked. */
   revoke(id: number, now: Date): Promise<boolean>;
 }
 

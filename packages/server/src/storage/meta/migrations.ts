@@ -1,9 +1,9 @@
 import {
   type ColumnDefinitionBuilder,
-  type CreateTableBuilder,
   type Kysely,
   type Migration,
   type MigrationProvider,
+  type MigrationResultSet,
   Migrator,
   sql,
 } from 'kysely';
@@ -52,11 +52,8 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
   // SQLite INTEGER is 64-bit already; PostgreSQL needs bigint for counters that may pass 2^31.
   const bigint = engine === 'postgres' ? 'bigint' : 'integer';
   /** Auto-increment key that never reuses the id of a deleted row (see 0001 for why each engine spells it so). */
-  const serialKey =
-    (type: 'integer' | 'bigint' = 'integer') =>
-    (column: ColumnDefinitionBuilder) =>
-      engine === 'postgres' ? column.primaryKey().generatedByDefaultAsIdentity() : column.primaryKey().autoIncrement();
-  const idType = (type: 'integer' | 'bigint') => (engine === 'postgres' ? type : 'integer');
+  const serialKey = () => (column: ColumnDefinitionBuilder) =>
+    engine === 'postgres' ? column.primaryKey().generatedByDefaultAsIdentity() : column.primaryKey().autoIncrement();
   const cascadeTo =
     (table: 'sites' | 'users') =>
     (column: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
@@ -125,7 +122,7 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
           .addColumn('locked_until', timestamp)
           .addColumn('created_at', timestamp, (column) => column.notNull())
           .addColumn('updated_at', timestamp, (column) => column.notNull())
-          .addUniqueConstraint(USERS_EMAIL_UNIQUE.name, [...USERS_EMAIL_UNIQUE.columns])
+          .addUniqueConstraint(USERS_EMAIL_UNIQUE.name, ['email'])
           .execute();
 
         await db.schema
@@ -180,7 +177,7 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
 
         await db.schema
           .createTable('audit_log')
-          .addColumn('id', idType('bigint'), serialKey('bigint'))
+          .addColumn('id', engine === 'postgres' ? 'bigint' : 'integer', serialKey())
           // An account's own security log goes with the account; a deleted site only loses the link.
           .addColumn('user_id', 'integer', (column) => column.references('users.id').onDelete('cascade'))
           .addColumn('site_id', 'integer', (column) => column.references('sites.id').onDelete('set null'))
@@ -293,7 +290,7 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
           .addColumn('display_name', 'text', (column) => column.notNull())
           .addColumn('created_at', timestamp, (column) => column.notNull())
           // Also the index for listing a site's goals.
-          .addUniqueConstraint(GOALS_NAME_UNIQUE.name, [...GOALS_NAME_UNIQUE.columns])
+          .addUniqueConstraint(GOALS_NAME_UNIQUE.name, ['site_id', 'display_name'])
           .addCheckConstraint('goals_kind_check', oneOf('kind', ['pageview', 'event']))
           .execute();
 
@@ -304,7 +301,7 @@ export function metaMigrations(engine: MetaEngine): Record<string, Migration> {
           .addColumn('name', 'text', (column) => column.notNull())
           .addColumn('steps', 'text', (column) => column.notNull())
           .addColumn('created_at', timestamp, (column) => column.notNull())
-          .addUniqueConstraint(FUNNELS_NAME_UNIQUE.name, [...FUNNELS_NAME_UNIQUE.columns])
+          .addUniqueConstraint(FUNNELS_NAME_UNIQUE.name, ['site_id', 'name'])
           .execute();
       },
       async down(db: Kysely<unknown>) {
@@ -353,6 +350,24 @@ const MIGRATION_LOCK_TABLE = 'sightline_migrations_lock';
  * holds an advisory lock while it migrates). Throws if any migration fails; earlier ones stay applied.
  */
 export async function migrateToLatest(db: Kysely<unknown>, engine: MetaEngine): Promise<void> {
+  await runMigrations(db, engine, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Brings the schema up (or down) to the named migration. For tests of upgrades from an older schema and for
+ * operators' tooling; the server itself only ever calls `migrateToLatest`.
+ */
+export async function migrateTo(db: Kysely<unknown>, engine: MetaEngine, migrationName: string): Promise<void> {
+  if (!(migrationName in metaMigrations(engine)))
+    throw new RangeError(`No metadata migration is named ${migrationName}`);
+  await runMigrations(db, engine, (migrator) => migrator.migrateTo(migrationName));
+}
+
+async function runMigrations(
+  db: Kysely<unknown>,
+  engine: MetaEngine,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<void> {
   const migrations = metaMigrations(engine);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   const migrator = new Migrator({
@@ -361,7 +376,7 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: MetaEngine): 
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const cause = error instanceof Error ? error.message : String(error);

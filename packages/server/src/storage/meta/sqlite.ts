@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { type DialectAdapter, Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
 import type { Database } from './database.js';
 import { createKyselyMetaStore } from './kysely-meta-store.js';
 import type { MetaStore } from './meta-store.js';
@@ -27,8 +27,25 @@ export function openSqliteMetaStore(path: string): MetaStore {
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite }) });
   return createKyselyMetaStore(db, 'sqlite', () => {
     if (sqlite.open) sqlite.close();
   });
+}
+
+/**
+ * SQLite's DDL is transactional, but Kysely's adapter says otherwise, so its migrator would apply a migration
+ * statement by statement: a crash halfway (or a failing statement) would leave a half-made schema that the next start
+ * cannot migrate past. Saying so lets the migrator run every pending migration and its bookkeeping in one transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
