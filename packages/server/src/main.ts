@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { registerApiRoutes } from './api/index.js';
 import { createAccessControl } from './auth/access.js';
 import { createAuditLog } from './auth/audit.js';
-import { createLogMailer } from './auth/mailer.js';
+import { createMailer } from './auth/mailer.js';
 import { createSecretBox, deriveSecretBoxKey } from './auth/secret-box.js';
 import { createSessionService } from './auth/sessions.js';
 import { createTokens, deriveTokenKey } from './auth/tokens.js';
@@ -19,6 +19,7 @@ import { createJournal } from './ingest/journal.js';
 import { createPipeline } from './ingest/pipeline.js';
 import { registerIngestRoutes } from './ingest/routes.js';
 import { createIngestService } from './ingest/service.js';
+import { createShieldCache } from './ingest/steps/shields.js';
 import { registerTrackerRoutes } from './ingest/tracker-routes.js';
 import { createSaltService, SALT_ROTATION_INTERVAL_MS } from './jobs/salt-rotation.js';
 import { createScheduler } from './jobs/scheduler.js';
@@ -136,6 +137,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const geo = createGeoLocator({ countryHeader: config.countryHeader });
     geo.preload();
+    // Shared by the pipeline and the shield settings routes, so a change applies to this node's next event.
+    const shields = createShieldCache({ repository: stores.meta.shields, clock: Date.now });
     const pipeline = createPipeline({
       sites: stores.meta.sites,
       salts,
@@ -145,6 +148,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       geo,
       clock: Date.now,
       rateLimits: { perIpPerMinute: config.ingestRateLimitPerIp, perSitePerMinute: config.ingestRateLimitPerSite },
+      shields,
     });
     const ingest = createIngestService({ pipeline, journal, metrics, maxPending: config.journalMaxPending });
 
@@ -167,7 +171,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       tokens,
       now,
     });
-    const mailer = createLogMailer(logger);
+    const mailer = createMailer(config, logger);
     const audit = createAuditLog({
       audit: stores.meta.audit,
       geo,
@@ -200,7 +204,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           config,
           logger,
           metrics,
-          meta: stores.meta,
+          meta: { ...stores.meta, shields: shields.repository },
           events: stores.events,
           state: stores.state,
           ingest,

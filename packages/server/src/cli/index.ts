@@ -18,6 +18,8 @@ import { openStores, type Stores, startServer } from '../main.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
 import { createMetaStore } from '../storage/meta/index.js';
 import { DuplicateSiteError, InvalidSiteError, type MetaStore } from '../storage/meta/meta-store.js';
+import { KEYS_USAGE, runKeysCommand } from './keys.js';
+import { runUsersCommand, USERS_USAGE } from './users.js';
 
 const USAGE = `Usage: sightline <command> [options]
 
@@ -28,6 +30,8 @@ Commands:
   sites list                              List sites with their ids
   import <file.ndjson> --site <domain>    Import historical events (one JSON object per line, see README)
   demo [--days N]                         Create demo.example.com with N days (default 90) of realistic traffic
+${USERS_USAGE}
+${KEYS_USAGE}
   settings [--markdown]                   Print every setting with its default and meaning
 
 Settings come from environment variables; \`sightline settings\` lists them.`;
@@ -61,6 +65,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return importCommand(config, logger, rest);
     case 'demo':
       return demo(config, logger, rest);
+    case 'users':
+      return withMetaStore(config, (meta) => runUsersCommand(config, meta, rest));
+    case 'keys':
+      return withMetaStore(config, (meta) => runKeysCommand(config, meta, rest));
     default:
       throw new UsageError(`Unknown command "${command}"`);
   }

@@ -196,7 +196,7 @@ export const SETTINGS = {
     default: undefined,
     secret: true,
     description:
-      'Mail server for verification, reset, invitation and lockout mail: `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465`. Unset: the links are written to the log for the operator.',
+      'Mail server for verification, reset, invitation and lockout mail: `smtps://user:pass@host:465` (TLS) or `smtp://user:pass@host:587` (STARTTLS, required). A relay on localhost may speak plain SMTP; for a plain relay elsewhere (e.g. Mailpit) add `?tls=off`. Unset: the links are written to the log for the operator.',
     parse: optional,
   },
   mailFrom: {

@@ -6,6 +6,7 @@ import { DeferredChildLogger } from './deferred-child-logger.js';
 import { HttpError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { type HealthCheck, registerOperationalRoutes } from './operational-routes.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -59,13 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  // Both hooks run on every request: callback style, because an async hook costs a promise and a microtask hop each.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'strict-origin-when-cross-origin');
-    reply.header('x-frame-options', 'DENY');
-    done(null, payload);
-  });
+  registerSecurityHeaders(app, { secure: options.publicUrl.startsWith('https://') });
+  // Runs on every request: callback style, because an async hook costs a promise and a microtask hop each.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     options.metrics.requestCompleted(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
