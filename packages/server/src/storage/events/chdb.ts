@@ -3,6 +3,7 @@ import { Session } from 'chdb';
 import { batchSize, eventRowsPayload } from './event-row.js';
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
+import { deleteSiteRows } from './site-deletion.js';
 
 /**
  * The embedded event store: ClickHouse as a library (chDB), on a directory this process owns.
@@ -138,6 +139,21 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
     async command(sql: string, params?: QueryParams) {
       // Commands share the writer: DDL then orders naturally with inserts, and readers stay free for dashboards.
       await run(writer, (session) => execute(session, sql, params));
+    },
+
+    async deleteSite(siteId: number) {
+      // On a reader Session, not the writer: a mutation over a large site takes a while, and inserts must keep
+      // flowing meanwhile (the journal would back up into 503s). Parts inserted during it are not touched by it.
+      await deleteSiteRows(
+        {
+          query: (sql, params) => store.query(sql, params),
+          command: async (sql, params) => {
+            await run(pickReader(), (session) => execute(session, sql, params));
+          },
+        },
+        database,
+        siteId,
+      );
     },
 
     async health(): Promise<StoreHealth> {

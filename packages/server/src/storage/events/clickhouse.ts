@@ -2,6 +2,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, cre
 import { batchSize, eventInsertRecord, insertRecordFromJson, isEncoded } from './event-row.js';
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
+import { deleteSiteRows } from './site-deletion.js';
 
 /**
  * The event store on a ClickHouse server, over HTTP with @clickhouse/client. Same DDL and SQL as the embedded chDB
@@ -91,6 +92,10 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
         query_params: bindParams(params),
         clickhouse_settings: { wait_end_of_query: 1 },
       });
+    },
+
+    async deleteSite(siteId: number) {
+      await deleteSiteRows(store, database, siteId);
     },
 
     async health(): Promise<StoreHealth> {

@@ -35,6 +35,12 @@ export interface EventStore {
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Runs a statement without a result (DDL, ALTER ... DELETE). */
   command(sql: string, params?: QueryParams): Promise<void>;
+  /**
+   * Deletes every row of one site from every table keyed by `site_id` (the events and any rollup), and resolves once
+   * the rows are gone. For deleting a site: its id is never reused, so rows arriving afterwards are orphans that a
+   * second call removes. Idempotent.
+   */
+  deleteSite(siteId: number): Promise<void>;
   /** Fully qualified name of the events table, for SQL text (an identifier we own, never user input). */
   readonly eventsTable: string;
   health(): Promise<StoreHealth>;
