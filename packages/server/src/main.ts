@@ -29,7 +29,7 @@ import type { EventStore } from './storage/events/event-store.js';
 import { createEventStore } from './storage/events/index.js';
 import { createMetaStore } from './storage/meta/index.js';
 import type { MetaStore } from './storage/meta/meta-store.js';
-import { createStateStore } from './storage/state/index.js';
+import { openStateStore } from './storage/state/index.js';
 import type { StateStore } from './storage/state/state-store.js';
 
 /** Every store, opened and migrated, in the order they must close. */
@@ -58,7 +58,15 @@ export async function openStores(config: Config, logger: Logger): Promise<Stores
     });
     closers.push(() => events.close());
     await events.migrate();
-    const state = createStateStore({ redisUrl: config.redisUrl });
+    const state = await openStateStore({
+      redisUrl: config.redisUrl,
+      onConnectionLost: (error) =>
+        logger.warn(
+          { err: error },
+          'state store: lost the connection to Redis; requests that need shared state fail until it is back',
+        ),
+      onConnectionRestored: () => logger.info('state store: connection to Redis restored'),
+    });
     closers.push(() => state.close());
     logger.debug({ meta: meta.kind, events: events.eventsTable }, 'stores open');
     return {
@@ -193,7 +201,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         components: {
           metadata: await stores.meta.health(),
           events: await stores.events.health(),
-          state: { ok: true, engine: config.redisUrl ? 'redis' : 'memory' },
+          state: (await stores.state.health?.()) ?? { ok: true, engine: 'memory' },
         },
         journalPending: openJournal.pending(),
       }),

@@ -5,6 +5,9 @@ import type { StateStore } from '../storage/state/state-store.js';
 /** DESIGN.md "Event model": 30 minutes of inactivity end a session. */
 export const SESSION_TIMEOUT_MS = 30 * 60_000;
 
+/** Conditional writes tried before giving up on a record other nodes keep changing (see createSessionTracker). */
+const MAX_WRITE_ATTEMPTS = 10;
+
 /** Parsed session records kept per tracker (a few hundred bytes each: a few MB at most). */
 const RECENT_RECORDS = 10_000;
 
@@ -65,7 +68,9 @@ export interface SessionTrackerDeps {
  * Visitor sessions in the state store, one key per (site, visitor).
  *
  * Two events of one visitor that arrive together on this node are serialised per key, so they cannot both start a
- * session. (Across nodes the Redis adapter will need its own atomicity; the record format does not change.)
+ * session. When other nodes share the store (`state.distributed`, Redis), the write is also conditional — set-if-absent
+ * for a new record, compare-and-set against the exact text read for an update — and a lost race recomputes from the
+ * winner's record, so two nodes can neither split a visit nor lose a pageview count.
  *
  * @example
  * const sessions = createSessionTracker({ state, clock: Date.now });
@@ -110,60 +115,90 @@ export function createSessionTracker({ state, clock }: SessionTrackerDeps): Sess
     }
   }
 
-  async function read(key: string): Promise<SessionRecord | undefined> {
+  async function readStored(key: string): Promise<{ record: SessionRecord | undefined; stored: string | null }> {
     const stored = await state.get(key);
-    if (stored === null) return undefined;
+    if (stored === null) return { record: undefined, stored };
     const known = recent.get(key);
-    if (known !== undefined && known.stored === stored) return known.record;
+    if (known !== undefined && known.stored === stored) return { record: known.record, stored };
     const record = parseSessionRecord(stored);
     remember(key, stored, record);
-    return record;
+    return { record, stored };
+  }
+
+  async function read(key: string): Promise<SessionRecord | undefined> {
+    return (await readStored(key)).record;
+  }
+
+  const conditional =
+    state.distributed === true && state.setIfAbsent !== undefined && state.compareAndSet !== undefined;
+
+  /** Writes the record; false when another node changed the key since `expected` was read (only when shared). */
+  async function write(key: string, expected: string | null, stored: string, ttlMs: number): Promise<boolean> {
+    if (!conditional) {
+      await state.set(key, stored, ttlMs);
+      return true;
+    }
+    return expected === null
+      ? (state.setIfAbsent as NonNullable<StateStore['setIfAbsent']>)(key, stored, ttlMs)
+      : (state.compareAndSet as NonNullable<StateStore['compareAndSet']>)(key, expected, stored, ttlMs);
+  }
+
+  async function trackOnce(key: string, event: SessionEvent): Promise<SessionOutcome | undefined> {
+    const isPageview = event.name === PAGEVIEW;
+    const current = await readStored(key);
+    let session = current.record;
+
+    const previousVisitorId =
+      session === undefined || !continuesAt(session, event.ts) ? event.previousVisitorId?.() : undefined;
+    if (previousVisitorId !== undefined && previousVisitorId !== event.visitorId) {
+      // the visit may have started before midnight UTC, under yesterday's salt
+      const yesterdays = await read(keyFor(event.siteId, previousVisitorId));
+      if (yesterdays !== undefined && continuesAt(yesterdays, event.ts)) session = yesterdays;
+    }
+
+    if (session !== undefined && continuesAt(session, event.ts)) {
+      // Every field spelled out, in the record's order (the stored JSON is unchanged): a spread with overrides
+      // gave V8 a slow object shape, which made the stringify below one of the costliest steps per event.
+      session = {
+        sessionId: session.sessionId,
+        visitorId: session.visitorId,
+        startedAt: Math.min(session.startedAt, event.ts),
+        lastSeen: Math.max(session.lastSeen, event.ts),
+        entryPath: session.entryPath,
+        pageviews: session.pageviews + (isPageview ? 1 : 0),
+        interactions: session.interactions + (!isPageview && event.interactive ? 1 : 0),
+      };
+    } else if (session !== undefined && event.ts < session.startedAt) {
+      // A late event from an older visit (out-of-order import or delivery): it gets a session of its own, and
+      // the visit in the store, which is newer, stays untouched.
+      if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
+      return { ok: true, session: newSession(event, isPageview) };
+    } else {
+      if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
+      session = newSession(event, isPageview);
+    }
+
+    // TTL runs 30 min past lastSeen for live traffic; imported history (ts in the past) still gets the full
+    // 30 min of wall time, so an import processed in ts order links its events into sessions.
+    const ttlMs = SESSION_TIMEOUT_MS + Math.max(0, session.lastSeen - clock());
+    const stored = JSON.stringify(session);
+    if (!(await write(key, current.stored, stored, ttlMs))) return undefined;
+    remember(key, stored, session);
+    return { ok: true, session };
   }
 
   return {
     track(event) {
       const key = keyFor(event.siteId, event.visitorId);
       return serialised(key, async () => {
-        const isPageview = event.name === PAGEVIEW;
-        let session = await read(key);
-
-        const previousVisitorId =
-          session === undefined || !continuesAt(session, event.ts) ? event.previousVisitorId?.() : undefined;
-        if (previousVisitorId !== undefined && previousVisitorId !== event.visitorId) {
-          // the visit may have started before midnight UTC, under yesterday's salt
-          const yesterdays = await read(keyFor(event.siteId, previousVisitorId));
-          if (yesterdays !== undefined && continuesAt(yesterdays, event.ts)) session = yesterdays;
+        for (let attempt = 1; ; attempt++) {
+          const outcome = await trackOnce(key, event);
+          if (outcome !== undefined) return outcome;
+          // Another node wrote this visitor's record in between: recompute from its version. Contention is two
+          // requests of one visitor at the same instant, so a few rounds settle it; past that, count the event
+          // in a session of its own rather than hold the request.
+          if (attempt >= MAX_WRITE_ATTEMPTS) return { ok: true, session: newSession(event, event.name === PAGEVIEW) };
         }
-
-        if (session !== undefined && continuesAt(session, event.ts)) {
-          // Every field spelled out, in the record's order (the stored JSON is unchanged): a spread with overrides
-          // gave V8 a slow object shape, which made the stringify below one of the costliest steps per event.
-          session = {
-            sessionId: session.sessionId,
-            visitorId: session.visitorId,
-            startedAt: Math.min(session.startedAt, event.ts),
-            lastSeen: Math.max(session.lastSeen, event.ts),
-            entryPath: session.entryPath,
-            pageviews: session.pageviews + (isPageview ? 1 : 0),
-            interactions: session.interactions + (!isPageview && event.interactive ? 1 : 0),
-          };
-        } else if (session !== undefined && event.ts < session.startedAt) {
-          // A late event from an older visit (out-of-order import or delivery): it gets a session of its own, and
-          // the visit in the store, which is newer, stays untouched.
-          if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
-          return { ok: true, session: newSession(event, isPageview) };
-        } else {
-          if (event.name === ENGAGEMENT) return { ok: false, reason: 'no_session_for_engagement' };
-          session = newSession(event, isPageview);
-        }
-
-        // TTL runs 30 min past lastSeen for live traffic; imported history (ts in the past) still gets the full
-        // 30 min of wall time, so an import processed in ts order links its events into sessions.
-        const ttlMs = SESSION_TIMEOUT_MS + Math.max(0, session.lastSeen - clock());
-        const stored = JSON.stringify(session);
-        await state.set(key, stored, ttlMs);
-        remember(key, stored, session);
-        return { ok: true, session };
       });
     },
   };

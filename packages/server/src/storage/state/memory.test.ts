@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStateStore } from './index.js';
 import { createMemoryStateStore } from './memory.js';
 
 function fakeClock(start = 1_700_000_000_000) {
@@ -110,18 +109,5 @@ describe('memory state store', () => {
 
   it('refuses a maxKeys that cannot hold anything', () => {
     expect(() => createMemoryStateStore({ maxKeys: 0 })).toThrow(RangeError);
-  });
-});
-
-describe('createStateStore', () => {
-  it('is the in-process store when REDIS_URL is unset', async () => {
-    const state = createStateStore({});
-    await state.set('k', 'v', 1_000);
-    expect(await state.get('k')).toBe('v');
-    await state.close();
-  });
-
-  it('says clearly that Redis is not available yet', () => {
-    expect(() => createStateStore({ redisUrl: 'redis://127.0.0.1:6379' })).toThrow(/unset REDIS_URL/);
   });
 });

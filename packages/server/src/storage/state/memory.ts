@@ -1,4 +1,5 @@
 import type { StateStore } from './state-store.js';
+import { checkTtl } from './ttl.js';
 
 export interface MemoryStateStoreOptions {
   /**
@@ -18,6 +19,11 @@ interface Entry {
   expiresAt: number;
 }
 
+export type MemoryStateStore = Required<StateStore> & {
+  /** Live keys right now (expired ones not yet swept may be counted); for metrics and tests. */
+  readonly size: number;
+};
+
 export const DEFAULT_MAX_KEYS = 500_000;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
@@ -35,10 +41,7 @@ const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
  * await state.set('session:1:42', JSON.stringify(session), 30 * 60_000);
  * const hits = await state.increment('rl:site:1:28512345', 60_000);
  */
-export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): StateStore & {
-  /** Live keys right now (expired ones not yet swept may be counted); for metrics and tests. */
-  readonly size: number;
-} {
+export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): MemoryStateStore {
   const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new RangeError(`maxKeys must be a positive whole number, got ${maxKeys}`);
@@ -81,14 +84,8 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
     }
   }
 
-  function checkTtl(ttlMs: number): void {
-    // Redis rejects a non-positive PX too; failing the same way here keeps both adapters interchangeable.
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-      throw new RangeError(`ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
-    }
-  }
-
   return {
+    distributed: false,
     get size() {
       return entries.size;
     },
@@ -119,6 +116,31 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): S
       // the window keeps its original end: incrementing must not extend it
       current.value = String(next);
       return next;
+    },
+
+    // One process, one event loop: nothing runs between the read and the write below, so both are atomic here.
+    async take(key) {
+      const value = liveEntry(key)?.value ?? null;
+      entries.delete(key);
+      return value;
+    },
+
+    async setIfAbsent(key, value, ttlMs) {
+      checkTtl(ttlMs);
+      if (liveEntry(key) !== undefined) return false;
+      write(key, { value, expiresAt: now() + ttlMs });
+      return true;
+    },
+
+    async compareAndSet(key, expected, value, ttlMs) {
+      checkTtl(ttlMs);
+      if (liveEntry(key)?.value !== expected) return false;
+      write(key, { value, expiresAt: now() + ttlMs });
+      return true;
+    },
+
+    async health() {
+      return { ok: true, engine: 'memory' };
     },
 
     async close() {
