@@ -13,6 +13,7 @@ import { clientRateKey, createRateLimiter, type RateLimits } from './steps/rate-
 import { referrerStep, type SpamReferrers } from './steps/referrer.js';
 import { createSiteResolver, type SiteLookup } from './steps/resolve-site.js';
 import { sessionStep } from './steps/session.js';
+import { type ShieldLookup, shieldStep } from './steps/shields.js';
 import { userAgentStep } from './steps/user-agent.js';
 import { validateEvent } from './steps/validate.js';
 import { type ImportSalts, type SaltSource, saltsForEvent, visitorIdsFor } from './steps/visitor-id.js';
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   parseUserAgent?: UserAgentParser;
   /** Site cache tuning (defaults: 60 s, 10,000 keys). */
   siteCache?: { ttlMs?: number; maxEntries?: number };
+  /** Each site's shields (steps/shields.ts `createShieldCache`); without it no shield applies. */
+  shields?: ShieldLookup;
 }
 
 export interface Pipeline {
@@ -60,6 +63,7 @@ export interface Pipeline {
  * 3. rate limits per client and per site, fixed one-minute windows (steps/rate-limit.ts) — `rate_limited_*`
  * 4. bot (steps/bot.ts) — `bot`
  * 5. referrer classification and spam referrer (steps/referrer.ts) — `spam_referrer`
+ * 5b. shields per site: IP, hostname, path, country (steps/shields.ts) — `shield_*`
  * 6. parse user agent (steps/user-agent.ts)
  * 7. UTM & click ids, then channel (steps/campaign.ts)
  * 8. geo (steps/geo.ts)
@@ -68,7 +72,7 @@ export interface Pipeline {
  * 11. row complete: a fresh event_id per stored row
  *
  * Imports skip the rate limits and the bot step (history was filtered by the tool it comes from). Steps 4–8 do not
- * depend on the site and run once per event; 3, 9 and 10 run per site.
+ * depend on the site and run once per event; 3, 5b, 9 and 10 run per site.
  *
  * @example
  * const pipeline = createPipeline({ sites: meta.sites, salts, state, referrers: createReferrerClassifier(),
@@ -85,10 +89,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   // Only used if today's salt cannot be had for a rate-limit key; then limits still work on this node.
   const fallbackRateKeySalt = randomBytes(32);
 
-  /** Site-independent steps 4–8, in order; the first drop ends the event. */
-  const enrichmentSteps: Array<(draft: EventDraft) => Drop | undefined> = [
+  /** Site-independent steps 4–5 and 6–8, in order; the first drop ends the event. Shields run between them. */
+  const screeningSteps: Array<(draft: EventDraft) => Drop | undefined> = [
     botStep,
     (draft) => referrerStep(draft, referrers, spam),
+  ];
+  const enrichmentSteps: Array<(draft: EventDraft) => Drop | undefined> = [
     (draft) => userAgentStep(draft, parseUserAgent),
     campaignStep,
     (draft) => geoStep(draft, geo),
@@ -124,7 +130,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (live.length === 0) return done();
 
     if (ctx.source !== 'import') {
-      if (deps.rateLimits.perIpPerMinute > 0) {
+      // API-key events are limited per key (ingest/api-key-routes.ts); a server sending for many visitors without
+      // their IPs would otherwise count as one client.
+      if (deps.rateLimits.perIpPerMinute > 0 && ctx.source !== 'api') {
         const limited = await limiter.checkClient(await clientKey(draft.client.ip));
         if (limited) dropLive(limited);
       }
@@ -132,6 +140,26 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       for (const index of live) {
         const limited = await limiter.checkSite(siteAt(index));
         if (limited) results[index] = limited;
+        else stillLive.push(index);
+      }
+      live = stillLive;
+      if (live.length === 0) return done();
+    }
+
+    for (const step of screeningSteps) {
+      const dropped = step(draft);
+      if (dropped) {
+        dropLive(dropped);
+        return done();
+      }
+    }
+
+    if (deps.shields !== undefined) {
+      const stillLive: number[] = [];
+      for (const index of live) {
+        let shielded = shieldStep(draft, siteAt(index), deps.shields, geo);
+        if (shielded instanceof Promise) shielded = await shielded;
+        if (shielded) results[index] = shielded;
         else stillLive.push(index);
       }
       live = stillLive;

@@ -4,8 +4,11 @@ import type { DropReason, PipelineResult, RawEvent, RequestContext } from './typ
 
 export interface IngestOutcome {
   accepted: number;
-  /** One entry per dropped (event, site) pair, with what was wrong when it was the caller's fault. */
-  dropped: Array<{ reason: DropReason; detail?: string }>;
+  /**
+   * One entry per dropped (event, site) pair, with what was wrong when it was the caller's fault; `index` is the
+   * event's position in the request (a batch's sender needs to know which one).
+   */
+  dropped: Array<{ index: number; reason: DropReason; detail?: string }>;
 }
 
 /** The slice of the journal ingestion needs: durable append, and how much is waiting. */
@@ -45,12 +48,14 @@ export function createIngestService(deps: {
     }
     const rows: EventRow[] = [];
     const dropped: IngestOutcome['dropped'] = [];
-    for (const raw of raws) {
-      for (const result of await pipeline.process(raw, ctx)) {
+    for (let index = 0; index < raws.length; index++) {
+      for (const result of await pipeline.process(raws[index] as RawEvent, ctx)) {
         if (result.ok) rows.push(result.row);
         else
           dropped.push(
-            result.detail === undefined ? { reason: result.reason } : { reason: result.reason, detail: result.detail },
+            result.detail === undefined
+              ? { index, reason: result.reason }
+              : { index, reason: result.reason, detail: result.detail },
           );
       }
     }
