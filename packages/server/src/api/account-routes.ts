@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { toMe } from '../auth/accounts.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type SessionPrincipal, toMe } from '../auth/accounts.js';
 import { SESSION_COOKIE } from '../auth/sessions.js';
-import type { LoginSession } from '../domain/account.js';
+import type { LoginSession, User } from '../domain/account.js';
 import { clearCookie } from '../http/cookies.js';
 import { HttpError } from '../http/errors.js';
 import { parseUserAgent } from '../ingest/enrich/user-agent.js';
@@ -12,7 +12,15 @@ import { accountServiceFor, MeSchema } from './auth-routes.js';
 import type { ApiContext } from './context.js';
 
 const ErrorBody = Type.Object({ error: Type.String() });
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 423: ErrorBody, 429: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  423: ErrorBody,
+  429: ErrorBody,
+};
 const Password = Type.String({ maxLength: 1024 });
 const Code = Type.String({ maxLength: 64, description: 'A 6-digit code from the authenticator app, or a backup code' });
 const BackupCodes = Type.Object({
@@ -52,6 +60,17 @@ export function publicSessionId(session: Pick<LoginSession, 'id'>): string {
 }
 
 /**
+ * 403 until the account's address is confirmed. Anyone may register any address (REGISTRATION=open); what such an
+ * account sets up must not outlive the address's real owner taking it over with a reset link: a second factor of the
+ * squatter's would lock the owner out, an API key of theirs would read every site the owner is later invited to.
+ */
+export function requireVerifiedEmail(user: Pick<User, 'emailVerifiedAt'>, doing: string): void {
+  if (user.emailVerifiedAt === null) {
+    throw new HttpError(403, `Confirm your email address before ${doing}: follow the link we mailed you`);
+  }
+}
+
+/**
  * `/api/account/*`: the signed-in user's own account. Browser sessions only (API keys get 401), and every change
  * is CSRF-checked by http/csrf.ts. Personal API keys live in key-routes.ts.
  */
@@ -61,15 +80,31 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
 
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+    const principals = new WeakMap<FastifyRequest, SessionPrincipal>();
+    /** The signed-in session the hook below established; every route of this scope has one. */
+    const sessionOf = (request: FastifyRequest): SessionPrincipal => {
+      const principal = principals.get(request);
+      if (principal === undefined) throw new HttpError(500, 'route is missing its session check');
+      return principal;
+    };
+    // Every route here is the signed-in user's own, so the session is checked first, before the body is even read:
+    // an anonymous caller gets 401 whatever it sends, never a validation message about the route's fields.
     // Answers carry secrets (setup keys, backup codes) and personal data: never into a shared or browser cache.
     api.addHook('onRequest', async (request, reply) => {
-      if (request.url.startsWith('/api/account')) reply.header('cache-control', 'no-store');
+      reply.header('cache-control', 'no-store');
+      principals.set(request, await ctx.access.requireSession(request));
     });
+    /**
+     * After a change of password or second factor the browser that made it gets a new session token: a token that was
+     * planted in it or read from it before the change must not outlive the change, as the other sessions do not.
+     */
+    const rotateSession = (request: FastifyRequest, reply: FastifyReply) =>
+      accounts.startSession(request, reply, sessionOf(request).user);
 
     api.get(
       '/api/account',
       { schema: { summary: 'The signed-in account', tags: ['account'], response: { 200: MeSchema, ...errors } } },
-      async (request) => toMe((await ctx.access.requireSession(request)).user),
+      async (request) => toMe(sessionOf(request).user),
     );
 
     api.patch(
@@ -83,7 +118,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request) => {
-        const { user } = await ctx.access.requireSession(request);
+        const { user } = sessionOf(request);
         return toMe(await accounts.rename(user, request.body.name));
       },
     );
@@ -99,8 +134,9 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request, reply) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         await accounts.changePassword(request, principal, request.body.currentPassword, request.body.newPassword);
+        await rotateSession(request, reply);
         return reply.code(204).send(null);
       },
     );
@@ -116,7 +152,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request, reply) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         await accounts.requestEmailChange(request, principal, request.body.password, request.body.email);
         return reply.code(202).send({});
       },
@@ -132,7 +168,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request, reply) => {
-        await accounts.resendVerification(await ctx.access.requireSession(request));
+        await accounts.resendVerification(sessionOf(request));
         return reply.code(202).send({});
       },
     );
@@ -147,7 +183,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         const at = ctx.now();
         const live = (await ctx.meta.loginSessions.listForUser(principal.user.id)).filter(
           (session) => session.expiresAt.getTime() > at && session.lastSeenAt.getTime() + idleMs > at,
@@ -182,7 +218,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request, reply) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         const target = (await ctx.meta.loginSessions.listForUser(principal.user.id)).find(
           (session) => publicSessionId(session) === request.params.id,
         );
@@ -213,7 +249,8 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request) => {
-        const { user } = await ctx.access.requireSession(request);
+        const { user } = sessionOf(request);
+        requireVerifiedEmail(user, 'turning on two-factor authentication');
         return accounts.mfa.beginSetup(user);
       },
     );
@@ -228,9 +265,11 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
           response: { 200: BackupCodes, ...errors },
         },
       },
-      async (request) => {
-        const principal = await ctx.access.requireSession(request);
-        return { backupCodes: await accounts.enableMfa(request, principal, request.body.code) };
+      async (request, reply) => {
+        const principal = sessionOf(request);
+        const backupCodes = await accounts.enableMfa(request, principal, request.body.code);
+        await rotateSession(request, reply);
+        return { backupCodes };
       },
     );
 
@@ -245,8 +284,9 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request, reply) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         await accounts.disableMfa(request, principal, request.body.password, request.body.code);
+        await rotateSession(request, reply);
         return reply.code(204).send(null);
       },
     );
@@ -262,7 +302,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request) => {
-        const principal = await ctx.access.requireSession(request);
+        const principal = sessionOf(request);
         return {
           backupCodes: await accounts.regenerateBackupCodes(
             request,
@@ -289,7 +329,7 @@ export async function registerAccountRoutes(app: FastifyInstance, ctx: ApiContex
         },
       },
       async (request) => {
-        const { user } = await ctx.access.requireSession(request);
+        const { user } = sessionOf(request);
         let before: Date | undefined;
         if (request.query.before !== undefined) {
           before = new Date(request.query.before);

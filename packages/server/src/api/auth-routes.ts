@@ -66,11 +66,12 @@ export async function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext):
 
   await app.register(async (scope) => {
     const api = scope.withTypeProvider<TypeBoxTypeProvider>();
+    // Runs for the routes of this scope only. It looks at the matched route, never at request.url: the router decodes
+    // the path, so `/api/%61uth/login` is the sign-in route too and must spend the same budget.
     api.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/api/auth/')) return;
       reply.header('cache-control', 'no-store');
       // Sign-out is exempt: running out of attempts must never keep someone signed in on a shared computer.
-      if (request.method === 'POST' && request.url.split('?')[0] !== '/api/auth/logout') await throttle.hit(request.ip);
+      if (request.method === 'POST' && request.routeOptions.url !== '/api/auth/logout') await throttle.hit(request.ip);
     });
 
     api.get(

@@ -57,7 +57,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         params: SiteParams,
         response: { 200: Type.Object({ goals: Type.Array(GoalBody) }) },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => ({ goals: (await ctx.meta.goals.listForSite(guards.siteOf(request).site.id)).map(goalJson) }),
   );
@@ -77,7 +77,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         }),
         response: { 201: GoalBody, 400: ErrorBody, 409: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -113,7 +113,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         params: SiteItemParams,
         response: { 204: Type.Null(), 409: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -150,7 +150,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         params: SiteParams,
         response: { 200: Type.Object({ funnels: Type.Array(FunnelBody) }) },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => ({
       funnels: (await ctx.meta.funnels.listForSite(guards.siteOf(request).site.id)).map(funnelJson),
@@ -170,7 +170,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         }),
         response: { 201: FunnelBody, 400: ErrorBody, 409: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -200,7 +200,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
     '/api/sites/:siteId/funnels/:id',
     {
       schema: { summary: 'Delete a funnel (admin)', tags, params: SiteItemParams },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);

@@ -87,7 +87,7 @@ export async function registerInvitationRoutes(
         }),
         response: { 201: InvitationBody, 400: ErrorBody, 409: ErrorBody, 429: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -179,7 +179,7 @@ export async function registerInvitationRoutes(
         tags,
         params: SiteItemParams,
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -218,7 +218,7 @@ export async function registerInvitationRoutes(
           429: ErrorBody,
         },
       },
-      preValidation: async (request) => throttleTokenAttempts(request),
+      onRequest: async (request) => throttleTokenAttempts(request),
     },
     async (request) => {
       const { invitation, site } = await pendingInvitation((request.body as { token: string }).token);
@@ -240,7 +240,7 @@ export async function registerInvitationRoutes(
         body: TokenBody,
         response: { 200: Type.Object({ site: SiteSummaryBody }), 403: ErrorBody, 404: ErrorBody, 429: ErrorBody },
       },
-      preValidation: [guards.session(), async (request: FastifyRequest) => throttleTokenAttempts(request)],
+      onRequest: [guards.session(), async (request: FastifyRequest) => throttleTokenAttempts(request)],
     },
     async (request) => {
       const { user } = guards.userOf(request);

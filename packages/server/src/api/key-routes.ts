@@ -14,7 +14,9 @@ import { badRequest, HttpError } from '../http/errors.js';
 import { registerApiEventRoutes } from '../ingest/api-key-routes.js';
 import { createIngestKeyUsage, type IngestKeyUsage } from '../ingest/ingest-key-usage.js';
 import { MAX_SHIELDS_PER_SITE, parseShieldValue } from '../ingest/shield-rules.js';
+import { requireVerifiedEmail } from './account-routes.js';
 import type { ApiContext } from './context.js';
+import { createSiteGuards, type SiteGuards } from './site-guards.js';
 
 const DAY_MS = 86_400_000;
 const MAX_NAME_LENGTH = 100;
@@ -49,9 +51,15 @@ export async function registerKeyRoutes(app: FastifyInstance, ctx: ApiContext): 
   await app.register(async (scope) => {
     // Bodies are checked below with messages that say what to fix; the schemas document the routes.
     scope.setValidatorCompiler(() => () => true);
-    registerApiKeyRoutes(scope, ctx);
-    registerIngestKeyRoutes(scope, ctx, usage);
-    registerShieldRoutes(scope, ctx);
+    // Who may call is checked first (onRequest), before the body is read: see site-guards.ts.
+    const guards = createSiteGuards(ctx);
+    // Answers carry tokens shown once, and key listings: never into a shared or browser cache.
+    scope.addHook('onRequest', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+    });
+    registerApiKeyRoutes(scope, ctx, guards);
+    registerIngestKeyRoutes(scope, ctx, guards, usage);
+    registerShieldRoutes(scope, ctx, guards);
   });
 
   await registerApiEventRoutes(app, {
@@ -89,12 +97,13 @@ function apiKeyView(key: ApiKey) {
   };
 }
 
-function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
+function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext, guards: SiteGuards) {
   const tags = ['keys'];
 
   app.get(
     '/api/account/api-keys',
     {
+      onRequest: guards.session(),
       schema: {
         summary: 'List your personal API keys',
         tags,
@@ -102,7 +111,7 @@ function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request) => {
-      const { user } = await ctx.access.requireSession(request);
+      const { user } = guards.userOf(request);
       const keys = await ctx.meta.apiKeys.listForUser(user.id);
       return { keys: keys.map(apiKeyView) };
     },
@@ -111,6 +120,7 @@ function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
   app.post(
     '/api/account/api-keys',
     {
+      onRequest: guards.session(),
       schema: {
         summary: 'Create a personal API key (the token is shown once)',
         tags,
@@ -126,7 +136,8 @@ function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request, reply) => {
-      const { user } = await ctx.access.requireSession(request);
+      const { user } = guards.userOf(request);
+      requireVerifiedEmail(user, 'creating API keys');
       const body = objectBody(request);
       const name = keyName(body.name);
       const scopes = apiKeyScopes(body.scopes);
@@ -159,6 +170,7 @@ function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
   app.delete(
     '/api/account/api-keys/:id',
     {
+      onRequest: guards.session(),
       schema: {
         summary: 'Revoke (delete) one of your personal API keys; it stops working at once',
         tags,
@@ -167,7 +179,7 @@ function registerApiKeyRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request, reply) => {
-      const { user } = await ctx.access.requireSession(request);
+      const { user } = guards.userOf(request);
       const id = routeId(request, 'id');
       const key = id === undefined ? undefined : await ctx.meta.apiKeys.findById(id);
       if (key === undefined || key.userId !== user.id) throw notFound('API key', request, 'among your keys');
@@ -220,7 +232,7 @@ function ingestKeyView(key: IngestKey, usage: IngestKeyUsage) {
   };
 }
 
-function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: IngestKeyUsage) {
+function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, guards: SiteGuards, usage: IngestKeyUsage) {
   const tags = ['keys'];
   const SiteParams = Type.Object({ siteId: Type.String() });
   const KeyParams = Type.Object({ siteId: Type.String(), id: Type.String() });
@@ -236,6 +248,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
   app.get(
     '/api/sites/:siteId/ingest-keys',
     {
+      onRequest: guards.site('admin', 'sites:read'),
       schema: {
         summary: "List a site's ingest keys (admin)",
         tags,
@@ -244,7 +257,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
       },
     },
     async (request) => {
-      const { site } = await ctx.access.requireSite(request, param(request, 'siteId'), 'admin', 'sites:read');
+      const { site } = guards.siteOf(request);
       const keys = await ctx.meta.ingestKeys.listForSite(site.id);
       return { keys: keys.map((key) => ingestKeyView(key, usage)) };
     },
@@ -253,6 +266,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
   app.post(
     '/api/sites/:siteId/ingest-keys',
     {
+      onRequest: guards.site('admin', 'sites:write'),
       schema: {
         summary: 'Create an ingest key for POST /api/v1/events (admin; the token is shown once)',
         tags,
@@ -268,12 +282,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
       },
     },
     async (request, reply) => {
-      const { site, principal } = await ctx.access.requireSite(
-        request,
-        param(request, 'siteId'),
-        'admin',
-        'sites:write',
-      );
+      const { site, principal } = guards.siteOf(request);
       const body = objectBody(request);
       const name = keyName(body.name);
       const expiresAt = expiry(body.expiresInDays, ctx.now());
@@ -308,6 +317,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
   app.post(
     '/api/sites/:siteId/ingest-keys/:id/regenerate',
     {
+      onRequest: guards.site('admin', 'sites:write'),
       schema: {
         summary: 'Replace an ingest key with a new token; the old one stops working at once (admin)',
         tags,
@@ -316,12 +326,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
       },
     },
     async (request) => {
-      const { site, principal } = await ctx.access.requireSite(
-        request,
-        param(request, 'siteId'),
-        'admin',
-        'sites:write',
-      );
+      const { site, principal } = guards.siteOf(request);
       const key = await siteKey(request, site.id);
       if (key.revokedAt !== null) throw new HttpError(409, 'This ingest key is revoked; create a new key instead');
       if (key.expiresAt !== null && key.expiresAt.getTime() <= ctx.now()) {
@@ -349,6 +354,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
   app.delete(
     '/api/sites/:siteId/ingest-keys/:id',
     {
+      onRequest: guards.site('admin', 'sites:write'),
       schema: {
         summary: 'Revoke an ingest key; it stops working at once and stays listed as revoked (admin)',
         tags,
@@ -357,12 +363,7 @@ function registerIngestKeyRoutes(app: FastifyInstance, ctx: ApiContext, usage: I
       },
     },
     async (request, reply) => {
-      const { site, principal } = await ctx.access.requireSite(
-        request,
-        param(request, 'siteId'),
-        'admin',
-        'sites:write',
-      );
+      const { site, principal } = guards.siteOf(request);
       const key = await siteKey(request, site.id);
       if (key.revokedAt === null) {
         await ctx.meta.ingestKeys.revoke(key.id, new Date(ctx.now()));
@@ -399,13 +400,14 @@ function shieldView(shield: Shield) {
   };
 }
 
-function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
+function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext, guards: SiteGuards) {
   const tags = ['shields'];
   const SiteParams = Type.Object({ siteId: Type.String() });
 
   app.get(
     '/api/sites/:siteId/shields',
     {
+      onRequest: guards.site('admin', 'sites:read'),
       schema: {
         summary: "List a site's shields: events they match are not recorded (admin)",
         tags,
@@ -414,7 +416,7 @@ function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request) => {
-      const { site } = await ctx.access.requireSite(request, param(request, 'siteId'), 'admin', 'sites:read');
+      const { site } = guards.siteOf(request);
       const shields = await ctx.meta.shields.listForSite(site.id);
       return { shields: shields.map(shieldView) };
     },
@@ -423,6 +425,7 @@ function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
   app.post(
     '/api/sites/:siteId/shields',
     {
+      onRequest: guards.site('admin', 'sites:write'),
       schema: {
         summary: 'Add a shield: an IP or CIDR range, a country, a path pattern or a hostname to ignore (admin)',
         tags,
@@ -439,12 +442,7 @@ function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request, reply) => {
-      const { site, principal } = await ctx.access.requireSite(
-        request,
-        param(request, 'siteId'),
-        'admin',
-        'sites:write',
-      );
+      const { site, principal } = guards.siteOf(request);
       const body = objectBody(request);
       const kind = shieldKind(body.kind);
       const checked = parseShieldValue(kind, body.value);
@@ -474,6 +472,7 @@ function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
   app.delete(
     '/api/sites/:siteId/shields/:id',
     {
+      onRequest: guards.site('admin', 'sites:write'),
       schema: {
         summary: 'Remove a shield (admin)',
         tags,
@@ -482,12 +481,7 @@ function registerShieldRoutes(app: FastifyInstance, ctx: ApiContext) {
       },
     },
     async (request, reply) => {
-      const { site, principal } = await ctx.access.requireSite(
-        request,
-        param(request, 'siteId'),
-        'admin',
-        'sites:write',
-      );
+      const { site, principal } = guards.siteOf(request);
       const id = routeId(request, 'id');
       const shield = id === undefined ? undefined : await ctx.meta.shields.findById(id);
       if (shield === undefined || shield.siteId !== site.id) throw notFound('shield', request, 'on this site');

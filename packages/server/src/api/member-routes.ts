@@ -54,7 +54,7 @@ export async function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext
         params: SiteParams,
         response: { 200: MembersBody },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => {
       const { site } = guards.siteOf(request);
@@ -90,7 +90,7 @@ export async function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext
         params: MemberParams,
         body: Type.Object({ role: Type.String({ maxLength: 20, description: '"admin" or "viewer"' }) }),
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request) => {
       const { site, principal } = guards.siteOf(request);
@@ -134,7 +134,7 @@ export async function registerMemberRoutes(app: FastifyInstance, ctx: ApiContext
         tags,
         params: MemberParams,
       },
-      preValidation: guards.site('viewer', 'sites:write'),
+      onRequest: guards.site('viewer', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal, role } = guards.siteOf(request);

@@ -59,7 +59,7 @@ export async function registerShareRoutes(app: FastifyInstance, ctx: ApiContext,
         params: SiteParams,
         response: { 200: Type.Object({ shares: Type.Array(ShareBody) }) },
       },
-      preValidation: guards.site('admin', 'sites:read'),
+      onRequest: guards.site('admin', 'sites:read'),
     },
     async (request) => {
       const { site } = guards.siteOf(request);
@@ -80,7 +80,7 @@ export async function registerShareRoutes(app: FastifyInstance, ctx: ApiContext,
         }),
         response: { 201: ShareBody, 400: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -113,7 +113,7 @@ export async function registerShareRoutes(app: FastifyInstance, ctx: ApiContext,
     '/api/sites/:siteId/shares/:id',
     {
       schema: { summary: 'Delete a shared link; it stops working at once (admin)', tags, params: SiteItemParams },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -168,7 +168,7 @@ export async function registerShareRoutes(app: FastifyInstance, ctx: ApiContext,
         response: { 204: Type.Null(), 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
       },
       // Counted before anything else, so every guess costs one attempt, whatever it names.
-      preValidation: async (request) => unlockThrottle.hit(request.ip),
+      onRequest: async (request) => unlockThrottle.hit(request.ip),
     },
     async (request, reply) => {
       const { link } = await findShareTarget(ctx, (request.params as { slug: string }).slug);

@@ -1,4 +1,4 @@
-import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { SiteAccess, UserPrincipal } from '../auth/access.js';
 import type { ApiKeyScope, SiteRole } from '../domain/account.js';
 import type { Site } from '../domain/site.js';
@@ -6,17 +6,17 @@ import { HttpError } from '../http/errors.js';
 import type { ApiContext } from './context.js';
 
 /**
- * Access checks for the site routes, run as `preValidation` hooks: before the body is validated, so a caller with no
- * right to a site learns nothing from it (404 whatever the body), and no route can forget its check. The handler
- * then reads what the hook established.
+ * Access checks for the site routes, run as `onRequest` hooks: before the body is read, let alone validated, so a
+ * caller with no right to a site learns nothing from it (404 whatever the body), never gets a large body parsed, and
+ * no route can forget its check. The handler then reads what the hook established.
  */
 export interface SiteGuards {
   /** The `:siteId` site, when the caller holds at least `minimum` on it (and the API key holds `scope`). */
-  site(minimum: SiteRole, scope: ApiKeyScope): preValidationAsyncHookHandler;
+  site(minimum: SiteRole, scope: ApiKeyScope): onRequestAsyncHookHandler;
   /** Any signed-in caller (session, or API key with `scope`). */
-  user(scope: ApiKeyScope): preValidationAsyncHookHandler;
+  user(scope: ApiKeyScope): onRequestAsyncHookHandler;
   /** A signed-in browser session; API keys are refused. */
-  session(): preValidationAsyncHookHandler;
+  session(): onRequestAsyncHookHandler;
   siteOf(request: FastifyRequest): SiteAccess;
   userOf(request: FastifyRequest): UserPrincipal;
 }

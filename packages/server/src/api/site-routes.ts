@@ -43,7 +43,7 @@ function siteStoreError(error: unknown): unknown {
 
 /**
  * Sites and everything hanging off them: members, invitations, shared links, goals and funnels. Every route names the
- * weakest role it accepts; the check runs before the body is even validated (site-guards.ts).
+ * weakest role it accepts; the check runs before the body is even read (site-guards.ts).
  */
 export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const guards = createSiteGuards(ctx);
@@ -61,7 +61,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
         tags,
         response: { 200: Type.Object({ sites: Type.Array(SiteSummaryBody) }) },
       },
-      preValidation: guards.user('sites:read'),
+      onRequest: guards.user('sites:read'),
     },
     async (request) => {
       const { user } = guards.userOf(request);
@@ -79,7 +79,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
         body: NewSiteBody,
         response: { 201: SiteSummaryBody, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody },
       },
-      preValidation: guards.user('sites:write'),
+      onRequest: guards.user('sites:write'),
     },
     async (request, reply) => {
       const { user } = guards.userOf(request);
@@ -117,7 +117,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
     '/api/sites/:siteId',
     {
       schema: { summary: 'One site', tags, params: SiteParams, response: { 200: SiteSummaryBody } },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => {
       const { site, role } = guards.siteOf(request);
@@ -135,7 +135,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
         body: SiteUpdateBody,
         response: { 200: SiteSummaryBody, 400: ErrorBody, 409: ErrorBody },
       },
-      preValidation: guards.site('admin', 'sites:write'),
+      onRequest: guards.site('admin', 'sites:write'),
     },
     async (request) => {
       const { site, role, principal } = guards.siteOf(request);
@@ -173,7 +173,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
     '/api/sites/:siteId',
     {
       schema: { summary: 'Delete a site with all its events (owner)', tags, params: SiteParams },
-      preValidation: guards.site('owner', 'sites:write'),
+      onRequest: guards.site('owner', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -198,7 +198,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
         body: TransferBody,
         response: { 204: Type.Null(), 400: ErrorBody },
       },
-      preValidation: guards.site('owner', 'sites:write'),
+      onRequest: guards.site('owner', 'sites:write'),
     },
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
@@ -236,7 +236,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
           }),
         },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => {
       const { site } = guards.siteOf(request);
@@ -265,7 +265,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
           }),
         },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => installationOf(ctx.events, guards.siteOf(request).site.id),
   );
@@ -284,7 +284,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
           }),
         },
       },
-      preValidation: guards.site('viewer', 'sites:read'),
+      onRequest: guards.site('viewer', 'sites:read'),
     },
     async (request) => daySummaryOf(ctx.events, guards.siteOf(request).site.id, ctx.now()),
   );

@@ -14,6 +14,8 @@ import {
   accountLockedMail,
   confirmEmailChangeMail,
   emailChangedMail,
+  emailInUseMail,
+  mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
   verifyEmailMail,
@@ -179,6 +181,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
   };
   const link = (path: string, token: string) => `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;
   const mail = (message: MailMessage) => sendInBackground(mailer, logger, message);
+  const forgotLink = () => `${config.publicUrl}/forgot-password`;
 
   // -- input checks ------------------------------------------------------------------------------------------------
 
@@ -658,13 +661,22 @@ export function createAccountService(deps: AccountDeps): AccountService {
       const email = parseEmail(rawEmail);
       if (email === user.email) throw new HttpError(400, 'This is already the address of your account');
       await confirmPassword(request, user, password);
-      if ((await meta.users.findByEmail(email)) !== undefined) {
-        throw new HttpError(409, 'Another account uses this address');
-      }
+      // The budget is spent before the address is looked up, so each lookup costs a mail whatever it finds.
       if (!(await mayMail('email-change', user.id))) {
         throw new HttpError(429, 'Too many confirmation mails were sent this hour; try again later', {
           'retry-after': '3600',
         });
+      }
+      // A taken address is answered like a free one (202): otherwise any account could test which addresses have
+      // accounts. The address's owner is told instead; following an old link to a taken address still fails (409).
+      if ((await meta.users.findByEmail(email)) !== undefined) {
+        await audit.record(request, {
+          userId: user.id,
+          action: 'email.change_requested',
+          details: { to: email, refused: 'address_in_use' },
+        });
+        mail(emailInUseMail({ to: email, forgotLink: forgotLink() }));
+        return;
       }
       const token = await issueToken(user, 'change_email', EMAIL_TOKEN_TTL_MS, TOKEN_PREFIXES.emailVerification, email);
       await audit.record(request, { userId: user.id, action: 'email.change_requested', details: { to: email } });
@@ -692,6 +704,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
       const backupCodes = await mfa.confirm(user, code);
       await audit.record(request, { userId: user.id, action: 'mfa.enabled', details: {} });
       await endOtherSessions(request, user, session.id, 'mfa.enabled');
+      mail(mfaChangedMail({ to: user.email, name: user.name, enabled: true, forgotLink: forgotLink() }));
       return backupCodes;
     },
 
@@ -703,6 +716,7 @@ export function createAccountService(deps: AccountDeps): AccountService {
       await mfa.disable(user);
       await audit.record(request, { userId: user.id, action: 'mfa.disabled', details: {} });
       await endOtherSessions(request, user, session.id, 'mfa.disabled');
+      mail(mfaChangedMail({ to: user.email, name: user.name, enabled: false, forgotLink: forgotLink() }));
     },
 
     async regenerateBackupCodes(request, principal, password, code) {

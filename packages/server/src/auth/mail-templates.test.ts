@@ -3,7 +3,9 @@ import {
   accountLockedMail,
   confirmEmailChangeMail,
   emailChangedMail,
+  emailInUseMail,
   escapeHtml,
+  mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
   verifyEmailMail,
@@ -42,6 +44,13 @@ describe('mail templates', () => {
       country: 'DE',
       forgotLink: 'https://s.test/forgot-password',
     }),
+    mfaChangedMail({ to: 'a@example.com', name: HOSTILE, enabled: true, forgotLink: 'https://s.test/forgot-password' }),
+    mfaChangedMail({
+      to: 'a@example.com',
+      name: HOSTILE,
+      enabled: false,
+      forgotLink: 'https://s.test/forgot-password',
+    }),
   ];
 
   it('escapes every user-typed value in the HTML body', () => {
@@ -74,6 +83,26 @@ describe('mail templates', () => {
     expect(locked.text).toContain('After 5 failed sign-in attempts');
     expect(locked.text).toContain('203.0.113.9 (DE)');
     expect(locked.text).toContain('2025-03-01 10:30 UTC');
+  });
+
+  it('keeps every subject to one line of fixed text (nothing typed by a user reaches a mail header)', () => {
+    for (const mail of [
+      ...all,
+      emailInUseMail({ to: 'a@example.com', forgotLink: 'https://s.test/forgot-password' }),
+    ]) {
+      expect(mail.subject).not.toMatch(/[\r\n]/);
+      expect(mail.subject).not.toContain('img');
+    }
+    expect(all[6]?.subject).toBe('Two-factor authentication was turned on for your Sightline account');
+    expect(all[7]?.subject).toBe('Two-factor authentication was turned off for your Sightline account');
+  });
+
+  it('tells an address in use that nothing changed, with a way back in and no link that changes anything', () => {
+    const notice = emailInUseMail({ to: 'taken@example.com', forgotLink: 'https://s.test/forgot-password' });
+    expect(notice.to).toBe('taken@example.com');
+    expect(notice.text).toContain('already exists, so nothing was changed');
+    expect(notice.text).toContain('https://s.test/forgot-password');
+    expect(notice.text).not.toContain('token=');
   });
 
   it('escapeHtml covers the five special characters', () => {

@@ -116,3 +116,35 @@ export function accountLockedMail(input: {
     { link: input.forgotLink, label: 'Reset password' },
   ]);
 }
+
+/**
+ * Sent to an address that another account asked to move to, while an account already uses it. The request is answered
+ * like any other (202), so the form cannot be used to learn which addresses have accounts; the address's owner learns
+ * here why no confirmation link came.
+ */
+export function emailInUseMail(input: { to: string; forgotLink: string }): MailMessage {
+  return compose(input.to, 'Your address was entered for another Sightline account', [
+    { text: 'Hello,' },
+    {
+      text: `Someone signed in to a Sightline account asked to use ${input.to} for it, but an account with this address already exists, so nothing was changed.`,
+    },
+    { text: 'If that was you, sign in with this address instead. If you forgot its password, reset it here:' },
+    { link: input.forgotLink, label: 'Reset password' },
+    { text: 'If it was not you, you can ignore this mail.' },
+  ]);
+}
+
+/** Sent when two-factor authentication is turned on or off, so a change made from a stolen session does not go unnoticed. */
+export function mfaChangedMail(input: { to: string; name: string; enabled: boolean; forgotLink: string }): MailMessage {
+  const state = input.enabled ? 'turned on' : 'turned off';
+  return compose(input.to, `Two-factor authentication was ${state} for your Sightline account`, [
+    { text: greeting(input.name) },
+    {
+      text: `Two-factor authentication was just ${state} for your Sightline account, and your other sessions were signed out.`,
+    },
+    {
+      text: 'If this was not you, someone else has access to your account: reset your password now and tell the operator of this Sightline instance.',
+    },
+    { link: input.forgotLink, label: 'Reset password' },
+  ]);
+}

@@ -6,17 +6,24 @@
 /** Cookie values we set are base62/base64url tokens; anything else in a header is ignored, never decoded. */
 const COOKIE_VALUE = /^[A-Za-z0-9_\-.~]{1,512}$/;
 
-/** Reads one cookie from a Cookie header without decoding (our values never need it). */
+/**
+ * Reads one cookie from a Cookie header without decoding (our values never need it).
+ *
+ * A name sent twice reads as absent. We set each cookie once, host-only with one path, so a second one was planted by
+ * a sibling subdomain (cookie tossing, with a longer Path so browsers send it first) to fixate a session of the
+ * planter's choosing; honouring neither costs the victim a sign-in, honouring the first would hand them that session.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined || header.length > 16_384) return undefined;
+  let found: string | undefined;
   for (const part of header.split(';')) {
     const index = part.indexOf('=');
     if (index === -1) continue;
     if (part.slice(0, index).trim() !== name) continue;
-    const value = part.slice(index + 1).trim();
-    return COOKIE_VALUE.test(value) ? value : undefined;
+    if (found !== undefined) return undefined;
+    found = part.slice(index + 1).trim();
   }
-  return undefined;
+  return found !== undefined && COOKIE_VALUE.test(found) ? found : undefined;
 }
 
 export interface CookieOptions {
