@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, timeRuns } from './timing.js';
+import { measureRuns, median, timeRuns } from './timing.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
@@ -18,5 +18,20 @@ describe('timeRuns', () => {
     expect(calls).toBe(6);
     expect(times).toHaveLength(5);
     expect(times.every((ms) => ms >= 0)).toBe(true);
+  });
+});
+
+describe('measureRuns', () => {
+  it('reports the CPU a busy run burns next to its wall time', async () => {
+    const { wallMs, cpuMs } = await measureRuns(3, async () => {
+      const until = performance.now() + 20;
+      while (performance.now() < until) {
+        // spin: CPU-bound on purpose
+      }
+    });
+    expect(wallMs).toHaveLength(3);
+    expect(cpuMs).toHaveLength(3);
+    expect(Math.min(...cpuMs)).toBeGreaterThan(10);
+    expect(Math.min(...wallMs)).toBeGreaterThanOrEqual(20);
   });
 });

@@ -33,7 +33,6 @@ export function createLogger(options: {
           '*.apiKey',
           '*.*.password',
           '*.*.token',
-          '*.code',
           '*.backupCodes',
           '*.headers.cookie',
           '*.headers.authorization',

@@ -58,10 +58,10 @@ export interface CompileOptions {
 }
 
 export const MAX_GOALS = 200;
-const MAX_UNPAGINATED_ROWS = 10_000;
+export const MAX_UNPAGINATED_ROWS = 10_000;
 
 /** Builds `{pN:Type}` placeholders; the only way a value reaches the SQL. */
-class Params {
+export class Params {
   readonly values: QueryParams = {};
   private next = 0;
   add(value: string | number | readonly string[], type: 'String' | 'UInt32' | 'Int64' | 'Array(String)'): string {
@@ -71,29 +71,47 @@ class Params {
   }
 }
 
-/** Visit attributes, computed once per session from its events (first event's value unless stated). */
-const VISIT_ATTRIBUTE_SQL: Record<Exclude<VisitDimension, 'visit:entry_page' | 'visit:exit_page'>, string> = {
-  'visit:source': "argMin(if(referrer_source = '', 'Direct / None', referrer_source), ts)",
-  'visit:referrer': "argMin(if(referrer = '', 'Direct / None', referrer), ts)",
-  'visit:channel': "argMin(if(channel = '', 'Direct', channel), ts)",
-  'visit:utm_medium': 'argMin(utm_medium, ts)',
-  'visit:utm_source': 'argMin(utm_source, ts)',
-  'visit:utm_campaign': 'argMin(utm_campaign, ts)',
-  'visit:utm_content': 'argMin(utm_content, ts)',
-  'visit:utm_term': 'argMin(utm_term, ts)',
-  'visit:device': 'argMin(device, ts)',
-  'visit:browser': 'argMin(browser, ts)',
-  'visit:browser_version': 'argMin(browser_version, ts)',
-  'visit:os': 'argMin(os, ts)',
-  'visit:os_version': 'argMin(os_version, ts)',
-  'visit:country': 'argMin(country, ts)',
+/**
+ * The per-event value each visit attribute is taken from. A visit's attribute is the value on its first counted
+ * event: earliest timestamp, then (for events in the same millisecond) the smaller hash of the value, so the answer
+ * does not depend on the order rows are read in. The visit rollup (storage/events/schema.ts) keeps the same
+ * definitions; the planner's equivalence test holds the two paths to identical answers.
+ */
+const VISIT_ATTRIBUTE_VALUE_SQL: Record<Exclude<VisitDimension, 'visit:entry_page' | 'visit:exit_page'>, string> = {
+  'visit:source': "if(referrer_source = '', 'Direct / None', toString(referrer_source))",
+  'visit:referrer': "if(referrer = '', 'Direct / None', referrer)",
+  'visit:channel': "if(channel = '', 'Direct', toString(channel))",
+  'visit:utm_medium': 'toString(utm_medium)',
+  'visit:utm_source': 'toString(utm_source)',
+  'visit:utm_campaign': 'toString(utm_campaign)',
+  'visit:utm_content': 'utm_content',
+  'visit:utm_term': 'utm_term',
+  'visit:device': 'toString(device)',
+  'visit:browser': 'toString(browser)',
+  'visit:browser_version': 'toString(browser_version)',
+  'visit:os': 'toString(os)',
+  'visit:os_version': 'toString(os_version)',
+  'visit:country': 'toString(country)',
   // Size classes by screen width; 0 means the client did not report one (apps, imports).
   'visit:screen':
-    "argMin(multiIf(screen_w = 0, '(not set)', screen_w < 576, 'Mobile', screen_w < 992, 'Tablet', screen_w < 1440, 'Laptop', 'Desktop'), ts)",
+    "multiIf(screen_w = 0, '(not set)', screen_w < 576, 'Mobile', screen_w < 992, 'Tablet', screen_w < 1440, 'Laptop', 'Desktop')",
 };
 
+/** The order of a visit's events: ms in the high 64 bits, then the value's hash (as the rollup orders them). */
+function eventOrderKeySql(value: string): string {
+  return `bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(ts)), 64), toUInt128(cityHash64(${value})))`;
+}
+
+/** Visit attributes, computed once per session from its events. */
+const VISIT_ATTRIBUTE_SQL = Object.fromEntries(
+  Object.entries(VISIT_ATTRIBUTE_VALUE_SQL).map(([dimension, value]) => [
+    dimension,
+    `argMin(${value}, ${eventOrderKeySql(value)})`,
+  ]),
+) as Record<keyof typeof VISIT_ATTRIBUTE_VALUE_SQL, string>;
+
 /** Column alias of a visit attribute inside the compiled query. */
-function visitColumn(dimension: VisitDimension): string {
+export function visitColumn(dimension: VisitDimension): string {
   return `s_${dimension.slice('visit:'.length)}`;
 }
 
@@ -133,7 +151,7 @@ const BASE_COLUMNS = [
   'screen_w',
 ];
 
-interface Context {
+export interface Context {
   params: Params;
   goals: readonly Goal[];
   goalConditions: Map<Goal, string>;
@@ -185,14 +203,17 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
   );
   if (needsSessions) {
     // Engagement events are not part of a visit's figures (duration, first event): only counted events are.
-    const attributes = Object.entries(VISIT_ATTRIBUTE_SQL).map(
-      ([dimension, sql]) => `${sql} AS ${visitColumn(dimension as VisitDimension)}`,
-    );
+    // Only the attributes the query groups or filters by: each one is a string aggregate over every event.
+    const used = visitDimensionsOf(query);
+    const attributes = Object.entries(VISIT_ATTRIBUTE_SQL)
+      .filter(([dimension]) => used.has(dimension as VisitDimension))
+      .map(([dimension, sql]) => `${sql} AS ${visitColumn(dimension as VisitDimension)}`);
     ctes.push(
       `sessions AS (SELECT session_id, min(ts) AS s_start, max(ts) AS s_end, countIf(name = 'pageview') AS s_pageviews, ` +
         `countIf(interactive = 1 AND name NOT IN ('pageview', 'engagement')) AS s_interactions, ` +
-        `argMinIf(pathname, ts, name = 'pageview') AS s_entry_page, argMaxIf(pathname, ts, name = 'pageview') AS s_exit_page, ` +
-        `${attributes.join(', ')} FROM base WHERE name != 'engagement' GROUP BY session_id)`,
+        `argMinIf(pathname, ${eventOrderKeySql('pathname')}, name = 'pageview') AS s_entry_page, ` +
+        `argMaxIf(pathname, ${eventOrderKeySql('pathname')}, name = 'pageview') AS s_exit_page` +
+        `${attributes.map((attribute) => `, ${attribute}`).join('')} FROM base WHERE name != 'engagement' GROUP BY session_id)`,
     );
     ctes.push('enriched AS (SELECT * FROM base INNER JOIN sessions USING (session_id))');
   } else {
@@ -212,11 +233,22 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';
   const dimsPrefix = dimensions.length > 0 ? `${groupKey}, ` : '';
   const counted = "name != 'engagement'";
+  // Only the aggregates the requested metrics read: an unused uniqExact still hashes every row.
+  const aggregates: string[] = [];
+  const needs = (column: string) => metrics.some((metric) => metricColumnsOf(metric, visitsByStart).includes(column));
+  if (needs('x_visitors')) aggregates.push(`uniqExactIf(visitor_id, ${counted}) AS x_visitors`);
+  if (needs('x_visits')) aggregates.push(`uniqExactIf(session_id, ${counted}) AS x_visits`);
+  if (needs('x_pageviews')) aggregates.push("countIf(name = 'pageview') AS x_pageviews");
+  if (needs('x_events')) aggregates.push(`countIf(${counted}) AS x_events`);
+  if (needs('x_total_revenue'))
+    aggregates.push(`ifNull(toFloat64(sumIf(revenue_amount, ${counted})), 0) AS x_total_revenue`);
+  if (needs('x_average_revenue'))
+    aggregates.push(
+      `ifNull(toFloat64(avgIf(revenue_amount, ${counted} AND revenue_amount IS NOT NULL)), 0) AS x_average_revenue`,
+    );
+  if (aggregates.length === 0) aggregates.push(`countIf(${counted}) AS x_counted`);
   ctes.push(
-    `grouped AS (SELECT ${dimsPrefix}uniqExactIf(visitor_id, ${counted}) AS x_visitors, uniqExactIf(session_id, ${counted}) AS x_visits, ` +
-      `countIf(name = 'pageview') AS x_pageviews, countIf(${counted}) AS x_events, ` +
-      `ifNull(toFloat64(sumIf(revenue_amount, ${counted})), 0) AS x_total_revenue, ` +
-      `ifNull(toFloat64(avgIf(revenue_amount, ${counted} AND revenue_amount IS NOT NULL)), 0) AS x_average_revenue ` +
+    `grouped AS (SELECT ${dimsPrefix}${aggregates.join(', ')} ` +
       `FROM matched${groupBy}${dimensions.length > 0 ? ` HAVING countIf(${counted}) > 0` : ''})`,
   );
 
@@ -290,8 +322,47 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
   };
 }
 
+/** The `grouped` columns a metric's SQL reads (the other x_ columns come from their own CTEs). */
+function metricColumnsOf(metric: Metric, visitsByStart: boolean): string[] {
+  switch (metric) {
+    case 'visitors':
+    case 'percentage':
+    case 'conversion_rate':
+    case 'group_conversion_rate':
+      return ['x_visitors'];
+    case 'visits':
+      return visitsByStart ? [] : ['x_visits'];
+    case 'exit_rate':
+      return ['x_visits'];
+    case 'pageviews':
+      return ['x_pageviews'];
+    case 'events':
+      return ['x_events'];
+    case 'total_revenue':
+      return ['x_total_revenue'];
+    case 'average_revenue':
+      return ['x_average_revenue'];
+    default:
+      return [];
+  }
+}
+
+/** Visit dimensions a query groups or filters by. */
+export function visitDimensionsOf(query: Pick<StatsQuery, 'dimensions' | 'filters'>): Set<VisitDimension> {
+  const found = new Set<VisitDimension>();
+  for (const dimension of query.dimensions) if (dimension.startsWith('visit:')) found.add(dimension as VisitDimension);
+  const walk = (filter: Filter) => {
+    if (filter.kind === 'condition') {
+      if (filter.dimension.startsWith('visit:')) found.add(filter.dimension as VisitDimension);
+    } else if (filter.kind === 'not') walk(filter.filter);
+    else for (const child of filter.filters) walk(child);
+  };
+  for (const filter of query.filters) walk(filter);
+  return found;
+}
+
 /** Raw metric values; rounding happens when the response is shaped. Rates are percentages 0–100. */
-function metricSql(metric: Metric): string {
+export function metricSql(metric: Metric): string {
   switch (metric) {
     case 'visitors':
       return 'x_visitors';
@@ -327,7 +398,7 @@ function metricSql(metric: Metric): string {
 }
 
 /** Requested order, then time ascending / first metric descending by default, then every dimension as a tiebreak. */
-function orderBySql(query: StatsQuery, dimensionColumns: string[]): string {
+export function orderBySql(query: StatsQuery, dimensionColumns: string[]): string {
   const parts: string[] = [];
   const used = new Set<string>();
   const push = (column: string, direction: 'ASC' | 'DESC') => {
@@ -350,9 +421,9 @@ function orderBySql(query: StatsQuery, dimensionColumns: string[]): string {
 }
 
 /** The label of the time bucket `column` (a DateTime64 column name we own) falls in, on the site's wall clock. */
-function timeBucketSql(
+export function timeBucketSql(
   dimension: TimeDimension,
-  column: 'ts' | 'visit_start',
+  column: 'ts' | 'visit_start' | 'bucket' | 's_start',
   ctx: Context,
   range: ResolvedDateRange,
 ): string {
@@ -392,7 +463,7 @@ function valueSql(dimension: Exclude<Dimension, 'event:goal'>, ctx: Context): st
   throw new StatsQueryError(`Dimension ${JSON.stringify(dimension)} cannot be used here`);
 }
 
-function filterSql(filter: Filter, ctx: Context): string {
+export function filterSql(filter: Filter, ctx: Context): string {
   switch (filter.kind) {
     case 'and':
     case 'or':
@@ -486,7 +557,7 @@ export function wildcardToRegex(pattern: string): string {
   return `^${regex}$`;
 }
 
-function and(conditions: string[]): string {
+export function and(conditions: string[]): string {
   const present = conditions.filter((c) => c !== '');
   return present.length === 0 ? '1' : present.join(' AND ');
 }

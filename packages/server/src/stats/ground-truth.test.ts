@@ -187,7 +187,18 @@ afterAll(async () => {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.each(SCENARIOS)('stats engine against the ground truth: $title', ({ data, dstDay }) => {
+/**
+ * Both paths the planner can take: planned (the visit rollup wherever it answers exactly) and raw events only.
+ * Queries the rollup cannot answer (pages, goals, props, funnels) read raw events on both.
+ */
+const PATHS = [
+  { path: 'planned', useRollups: true },
+  { path: 'raw events only', useRollups: false },
+];
+
+describe.each(
+  PATHS.flatMap(({ path, useRollups }) => SCENARIOS.map((scenario) => ({ ...scenario, path, useRollups }))),
+)('stats engine against the ground truth ($path): $title', ({ data, dstDay, useRollups }) => {
   const { truth, spec } = data;
   const site = { id: data.rows[0]?.site_id ?? 0, timezone: spec.timezone };
   // The truth's days include the day late visits spill into, after the last generated day.
@@ -196,7 +207,7 @@ describe.each(SCENARIOS)('stats engine against the ground truth: $title', ({ dat
   // Well after the range, so no part of it is "today".
   const now = localMidnightMs(lastDay, spec.timezone) + 5 * DAY_MS;
   const goals = spec.goals.map(engineGoal);
-  const deps = (): StatsDeps => ({ store, site, goals, now });
+  const deps = (): StatsDeps => ({ store, site, goals, now, useRollups });
 
   async function ask(body: Record<string, unknown>, statsDeps: StatsDeps = deps()) {
     return runStatsQuery(

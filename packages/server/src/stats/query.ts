@@ -1,4 +1,5 @@
 import { LIMITS } from '../domain/event.js';
+import { re2SyntaxProblem } from './re2-syntax.js';
 
 /**
  * Parsing and validation of a stats query in the shape of Plausible's Stats API v2 (`POST /api/v2/query`), so
@@ -364,6 +365,8 @@ function assertRegex(pattern: string, where: string): void {
   } catch {
     throw new StatsQueryError(`${where}: ${describe(pattern)} is not a valid regular expression`);
   }
+  const problem = re2SyntaxProblem(pattern);
+  if (problem !== undefined) throw new StatsQueryError(`${where}: ${describe(pattern)} cannot be used: ${problem}`);
 }
 
 function parseInclude(value: unknown): StatsQuery['include'] {

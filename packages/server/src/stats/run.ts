@@ -1,8 +1,10 @@
 import type { EventStore } from '../storage/events/event-store.js';
 import type { CompiledQuery, FunnelDefinition, Goal, StatsSite } from './compile.js';
 import { compileFunnel, compileRealtime, compileStatsQuery, REALTIME_SERIES_MINUTES } from './compile.js';
+import { compileRollupQuery } from './compile-rollup.js';
 import type { ResolvedDateRange } from './date-range.js';
 import { describeRange, granularityFor, resolveComparisonRange, resolveDateRange, timeLabels } from './date-range.js';
+import { planStatsQuery } from './planner.js';
 import type { DateRangeInput, Filter, Metric, StatsQuery } from './query.js';
 import { isTimeDimension } from './query.js';
 
@@ -18,6 +20,11 @@ export interface StatsDeps {
   goals: readonly Goal[];
   /** Current instant (epoch ms). */
   now: number;
+  /**
+   * False reads raw events for every query (the planner's equivalence tests and benchmarks compare both paths).
+   * Default: the planner uses the visit rollup whenever it answers a query exactly (planner.ts).
+   */
+  useRollups?: boolean;
 }
 
 export type DimensionValue = string;
@@ -155,7 +162,17 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
   };
 }
 
+/** Plans the query for `range` (the main range and a comparison may take different paths) and compiles it. */
 function compile(deps: StatsDeps, query: StatsQuery, range: ResolvedDateRange, paginate: boolean): CompiledQuery {
+  const plan = planStatsQuery({
+    query,
+    range,
+    timezone: deps.site.timezone,
+    eventsTable: deps.store.eventsTable,
+    useRollups: deps.useRollups,
+  });
+  if (plan.source === 'rollup')
+    return compileRollupQuery({ query, site: deps.site, range, rollupTable: plan.rollupTable, paginate });
   return compileStatsQuery({
     query,
     site: deps.site,

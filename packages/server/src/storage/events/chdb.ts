@@ -123,7 +123,12 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
           format: 'JSONCompactEachRow',
           columns: EVENT_COLUMNS,
           // Per insert, never SET on the session: a session-level token would silently drop every later batch.
-          settings: { insert_deduplication_token: token, async_insert: 0 },
+          // The rollup views dedup with the same token: a retried batch counts once there too (schema.ts, v2).
+          settings: {
+            insert_deduplication_token: token,
+            async_insert: 0,
+            deduplicate_blocks_in_dependent_materialized_views: 1,
+          },
         }),
       );
     },

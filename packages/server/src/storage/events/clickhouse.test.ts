@@ -101,9 +101,8 @@ describe('ClickHouse server event store (over a stand-in HTTP server)', () => {
 
   it('migrates with the same DDL as chDB and records the version', async () => {
     answer = (request, res) =>
-      sqlOf(request).includes('SELECT DISTINCT version')
-        ? reply(res, 200, JSON.stringify({ data: [] }))
-        : reply(res, 200, '');
+      // The ledger and the rollup backfill's day counts read empty: a fresh server.
+      /^\s*SELECT/.test(sqlOf(request)) ? reply(res, 200, JSON.stringify({ data: [] })) : reply(res, 200, '');
     const store = createClickhouseEventStore({ url: baseUrl, database: 'analytics' });
     await store.migrate();
     const statements = requests.map(sqlOf).join('\n');

@@ -68,7 +68,13 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
         format: 'JSONEachRow',
         columns: [...EVENT_COLUMNS] as [string, ...string[]],
         // Synchronous insert (async inserts would acknowledge before the part exists and dedup differently).
-        clickhouse_settings: { insert_deduplication_token: token, insert_deduplicate: 1, async_insert: 0 },
+        // The rollup views dedup with the same token: a retried batch counts once there too (schema.ts, v2).
+        clickhouse_settings: {
+          insert_deduplication_token: token,
+          insert_deduplicate: 1,
+          async_insert: 0,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+        },
       });
     },
 

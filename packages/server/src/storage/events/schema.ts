@@ -152,10 +152,21 @@ export interface Migration {
   version: number;
   name: string;
   statements: (database: string) => string[];
+  /**
+   * Runs after the statements, before the version is recorded: fills a new derived table from existing data. It
+   * must be safe to run again after a crash halfway (start by emptying what it fills).
+   */
+  backfill?: (runner: SqlRunner, database: string) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'events table', statements: (db) => [eventsTableDdl(db)] },
+  {
+    version: 2,
+    name: 'visit rollup (sessions_15m) kept by a materialized view, backfilled from events',
+    statements: (db) => [sessionsRollupDdl(db), sessionsRollupViewDdl(db)],
+    backfill: backfillSessionsRollup,
+  },
 ];
 
 /** What migrations need from a store: the EventStore's own `command` and `query`. */
@@ -185,6 +196,7 @@ export async function applyMigrations(
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements(db)) await runner.command(statement);
+    if (migration.backfill !== undefined) await migration.backfill(runner, db);
     await runner.command(`INSERT INTO ${db}.schema_migrations (version, name) SELECT {version:UInt32}, {name:String}`, {
       version: migration.version,
       name: migration.name,
@@ -192,4 +204,150 @@ export async function applyMigrations(
     ran.push(migration.version);
   }
   return ran;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Migration 2: the visit rollup. Frozen with the migration: a later change adds a new table and migration.
+
+/** Rollup bucket: 15 minutes, so local midnights and hours of every zone in use today (:30 and :45 offsets) align. */
+export const ROLLUP_BUCKET_MS = 15 * 60_000;
+
+/** Name of the visit rollup table in `database` (an identifier we own). */
+export function sessionsRollupTable(database: string): string {
+  return `${assertDatabaseName(database)}.sessions_15m`;
+}
+
+/**
+ * Visit attributes the rollup keeps, with the per-event value each is taken from. A visit's attribute is the value on
+ * its first counted event in the order of `eventOrderKeySql`: `argMin(value, key)`, whose states merge across
+ * buckets and inserts. The stats compiler (stats/compile.ts) computes the same definitions from raw events; the
+ * planner's equivalence test holds the two to identical answers.
+ */
+export const ROLLUP_VISIT_ATTRIBUTES: readonly (readonly [name: string, valueSql: string])[] = [
+  ['source', "if(referrer_source = '', 'Direct / None', toString(referrer_source))"],
+  ['referrer', "if(referrer = '', 'Direct / None', referrer)"],
+  ['channel', "if(channel = '', 'Direct', toString(channel))"],
+  ['utm_medium', 'toString(utm_medium)'],
+  ['utm_source', 'toString(utm_source)'],
+  ['utm_campaign', 'toString(utm_campaign)'],
+  ['utm_content', 'utm_content'],
+  ['utm_term', 'utm_term'],
+  ['device', 'toString(device)'],
+  ['browser', 'toString(browser)'],
+  ['browser_version', 'toString(browser_version)'],
+  ['os', 'toString(os)'],
+  ['os_version', 'toString(os_version)'],
+  ['country', 'toString(country)'],
+  [
+    'screen',
+    "multiIf(screen_w = 0, '(not set)', screen_w < 576, 'Mobile', screen_w < 992, 'Tablet', screen_w < 1440, 'Laptop', 'Desktop')",
+  ],
+];
+
+/**
+ * The order of a visit's events for "first" and "last": time in ms (high 64 bits), then a hash of the value, so two
+ * events in the same millisecond still have one first value however the rows reach the aggregate. A fixed-size key
+ * (UInt128) keeps merging the states cheap.
+ */
+function eventOrderKeySql(value: string): string {
+  return `bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(ts)), 64), toUInt128(cityHash64(${value})))`;
+}
+
+/**
+ * One row per (site, 15-minute UTC bucket, visit) with the visit's figures inside that bucket; AggregatingMergeTree
+ * merges the rows of later inserts into it (a query merges them the same way: min/max/sum and argMin/argMaxMerge).
+ * Only counted events feed it: no bots, no `engagement`. A query for whole buckets reads the visit clipped to its
+ * range exactly as raw events would give it.
+ */
+function sessionsRollupDdl(database: string): string {
+  const attributes = ROLLUP_VISIT_ATTRIBUTES.map(([name]) => `  a_${name} AggregateFunction(argMin, String, UInt128),`);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${sessionsRollupTable(database)} (`,
+    '  site_id UInt32,',
+    "  bucket DateTime('UTC'),",
+    '  session_id UInt64,',
+    '  visitor_id SimpleAggregateFunction(min, UInt64),',
+    "  first_ts SimpleAggregateFunction(min, DateTime64(3, 'UTC')),",
+    "  last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),",
+    '  events SimpleAggregateFunction(sum, UInt64),',
+    '  pageviews SimpleAggregateFunction(sum, UInt64),',
+    '  interactions SimpleAggregateFunction(sum, UInt64),',
+    '  entry_page AggregateFunction(argMin, String, UInt128),',
+    '  exit_page AggregateFunction(argMax, String, UInt128),',
+    ...attributes,
+    ')',
+    'ENGINE = AggregatingMergeTree',
+    'PARTITION BY toYYYYMM(bucket)',
+    'ORDER BY (site_id, bucket, session_id)',
+    // The journal's retried batch carries the same dedup token: the view's insert is deduplicated with it, so the
+    // rollup, like the events table, stores a retried batch once.
+    `SETTINGS non_replicated_deduplication_window = ${DEDUPLICATION_WINDOW}`,
+  ]
+    .join('\n')
+    .replace(/,\n\)/, '\n)');
+}
+
+/** The rollup rows of the events matching `where` (SQL over the events table's columns). */
+function sessionsRollupSelect(database: string, where: string): string {
+  const attributes = ROLLUP_VISIT_ATTRIBUTES.map(
+    ([name, value]) => `argMinState(${value}, ${eventOrderKeySql(value)}) AS a_${name}`,
+  );
+  const page = eventOrderKeySql('pathname');
+  return [
+    "SELECT site_id, toStartOfFifteenMinutes(toDateTime(ts, 'UTC')) AS bucket, session_id,",
+    '  min(visitor_id) AS visitor_id, min(ts) AS first_ts, max(ts) AS last_ts, count() AS events,',
+    "  countIf(name = 'pageview') AS pageviews, countIf(interactive = 1 AND name != 'pageview') AS interactions,",
+    `  argMinStateIf(pathname, ${page}, name = 'pageview') AS entry_page,`,
+    `  argMaxStateIf(pathname, ${page}, name = 'pageview') AS exit_page,`,
+    `  ${attributes.join(',\n  ')}`,
+    `FROM ${assertDatabaseName(database)}.events`,
+    `WHERE is_bot = 0 AND name != 'engagement'${where === '' ? '' : ` AND ${where}`}`,
+    'GROUP BY site_id, bucket, session_id',
+  ].join('\n');
+}
+
+function sessionsRollupViewDdl(database: string): string {
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${assertDatabaseName(database)}.sessions_15m_mv TO ${sessionsRollupTable(database)} AS\n${sessionsRollupSelect(database, '')}`;
+}
+
+/** Events per backfill INSERT: bounds the memory of its GROUP BY (a few hundred bytes per visit). */
+const BACKFILL_CHUNK_EVENTS = 2_000_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Fills the rollup from the events stored before its view existed, a few UTC days per INSERT (a bucket never spans
+ * two days, so chunks by day add up exactly). It empties the rollup first, so a backfill that died halfway is simply
+ * redone; the server migrates before it accepts events, so no insert lands between the two.
+ */
+async function backfillSessionsRollup(runner: SqlRunner, database: string): Promise<void> {
+  const db = assertDatabaseName(database);
+  await runner.command(`TRUNCATE TABLE ${sessionsRollupTable(db)}`);
+  const days = await runner.query<{ day: number | string; n: number | string }>(
+    `SELECT toUInt32(toDate(ts)) AS day, count() AS n FROM ${db}.events WHERE is_bot = 0 AND name != 'engagement' GROUP BY day ORDER BY day`,
+  );
+  const select = sessionsRollupSelect(
+    db,
+    "ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC')",
+  );
+  let start = 0;
+  while (start < days.length) {
+    let end = start;
+    let events = Number(days[start]!.n);
+    while (end + 1 < days.length && events + Number(days[end + 1]!.n) <= BACKFILL_CHUNK_EVENTS) {
+      end++;
+      events += Number(days[end]!.n);
+    }
+    // `day` counts days since 1970-01-01 (UTC).
+    await runner.command(`INSERT INTO ${sessionsRollupTable(db)}\n${select}`, {
+      from: Number(days[start]!.day) * DAY_MS,
+      to: (Number(days[end]!.day) + 1) * DAY_MS,
+    });
+    start = end + 1;
+  }
+}
+
+/** Every table holding per-site rows: deleting a site's data (or applying retention) must cover each of them. */
+export function siteScopedTables(database: string): string[] {
+  const db = assertDatabaseName(database);
+  return [`${db}.events`, sessionsRollupTable(db)];
 }
