@@ -229,12 +229,9 @@ export function registerApiEventRoutes(app: FastifyInstance, deps: ApiEventRoute
       );
     }
     const stateKey = `ratelimit:ingest-key:${key.id}:${window}`;
-    const counts = await Promise.all(
-      Array.from({ length: events }, () => deps.state.increment(stateKey, RATE_WINDOW_MS)),
-    );
-    let highest = 0;
-    for (const count of counts) if (count > highest) highest = count;
-    if (highest > limit) {
+    // One step for the whole batch: one state-store round trip (a Redis call with several nodes), not one per event.
+    const counted = await deps.state.increment(stateKey, RATE_WINDOW_MS, events);
+    if (counted > limit) {
       throw new HttpError(429, `This ingest key allows ${limit} events per minute; retry after the current minute`, {
         'retry-after': retryAfter,
       });

@@ -1,5 +1,5 @@
 import type { StateStore } from './state-store.js';
-import { checkTtl } from './ttl.js';
+import { checkStep, checkTtl } from './ttl.js';
 
 export interface MemoryStateStoreOptions {
   /**
@@ -103,16 +103,17 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       entries.delete(key);
     },
 
-    async increment(key, ttlMs) {
+    async increment(key, ttlMs, by = 1) {
       checkTtl(ttlMs);
+      checkStep(by);
       const current = liveEntry(key);
       const previous = current === undefined ? 0 : Number.parseInt(current.value, 10);
       if (current === undefined || !Number.isSafeInteger(previous)) {
         // a fresh (or unreadable) counter opens a new fixed window
-        write(key, { value: '1', expiresAt: now() + ttlMs });
-        return 1;
+        write(key, { value: String(by), expiresAt: now() + ttlMs });
+        return by;
       }
-      const next = previous + 1;
+      const next = previous + by;
       // the window keeps its original end: incrementing must not extend it
       current.value = String(next);
       return next;

@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { StoreHealth } from '../events/event-store.js';
 import type { StateStore } from './state-store.js';
-import { checkTtl } from './ttl.js';
+import { checkStep, checkTtl } from './ttl.js';
 import { StateStoreUnavailableError } from './unavailable-error.js';
 
 export interface RedisStateStoreOptions {
@@ -51,12 +51,12 @@ const TIMEOUT_MESSAGE = 'Command timed out';
  * the in-process store, instead of failing.
  */
 const INCREMENT_LUA = `
-local count = redis.pcall('INCR', KEYS[1])
+local count = redis.pcall('INCRBY', KEYS[1], ARGV[2])
 if type(count) == 'table' then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-  return 1
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+  return tonumber(ARGV[2])
 end
-if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+if redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return count
@@ -79,7 +79,7 @@ return 0
 `;
 
 interface ScriptCommands {
-  sightlineIncrement(key: string, ttlMs: number): Promise<number>;
+  sightlineIncrement(key: string, ttlMs: number, by: number): Promise<number>;
   sightlineTake(key: string): Promise<string | null>;
   sightlineCompareAndSet(key: string, expected: string, value: string, ttlMs: number): Promise<number>;
 }
@@ -213,9 +213,10 @@ export function createRedisStateStore(options: RedisStateStoreOptions): RedisSta
       await run(() => client.del(prefixed(key)));
     },
 
-    async increment(key, ttlMs) {
+    async increment(key, ttlMs, by = 1) {
       checkTtl(ttlMs);
-      return Number(await run(() => scripts.sightlineIncrement(prefixed(key), pxFor(ttlMs))));
+      checkStep(by);
+      return Number(await run(() => scripts.sightlineIncrement(prefixed(key), pxFor(ttlMs), by)));
     },
 
     take(key) {

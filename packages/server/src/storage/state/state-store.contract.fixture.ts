@@ -103,6 +103,15 @@ export function describeStateStoreContract(engine: string, open: () => Promise<S
       expect(await state.get('written')).toBe('42');
     });
 
+    it('adds a batch in one step, opening the window with it, and refuses a step that is not a positive count', async () => {
+      expect(await state.increment('batch', 60_000, 250)).toBe(250);
+      expect(await state.increment('batch', 60_000)).toBe(251);
+      expect(await state.increment('batch', 60_000, 49)).toBe(300);
+      await expect(state.increment('batch', 60_000, 0)).rejects.toThrow(RangeError);
+      await expect(state.increment('batch', 60_000, 1.5)).rejects.toThrow(RangeError);
+      expect(await state.get('batch')).toBe('300');
+    });
+
     it('restarts a key that does not hold a counter as a fresh counter instead of failing', async () => {
       await state.set('text', 'not a number', 60_000);
       expect(await state.increment('text', 60_000)).toBe(1);

@@ -15,10 +15,10 @@ export interface StateStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
   /**
-   * Adds 1 to a counter and returns the new value. The TTL starts with the first increment
-   * (fixed window), which is what rate limits need.
+   * Adds `by` (default 1, a positive whole number) to a counter and returns the new value. The TTL starts with the
+   * first increment (fixed window), which is what rate limits need.
    */
-  increment(key: string, ttlMs: number): Promise<number>;
+  increment(key: string, ttlMs: number, by?: number): Promise<number>;
   close(): Promise<void>;
 
   // Optional so hand-made stores in tests keep compiling; both adapters implement them.

@@ -7,3 +7,10 @@ export function checkTtl(ttlMs: number): void {
     throw new RangeError(`ttlMs must be a positive number of milliseconds, got ${ttlMs}`);
   }
 }
+
+/** Rejects a counter step that is not a positive whole number (a caller bug), on every adapter alike. */
+export function checkStep(by: number): void {
+  if (!Number.isSafeInteger(by) || by < 1) {
+    throw new RangeError(`an increment must be a positive whole number, got ${by}`);
+  }
+}
