@@ -192,6 +192,8 @@ export async function registerShareRoutes(app: FastifyInstance, ctx: ApiContext,
           secure: ctx.secureCookies,
           // Sent only with this link's API calls: the cookie opens nothing else.
           path: `/api/share/${link.slug}`,
+          // Shared dashboards are made to be embedded: inside another site's frame a Lax cookie would not be sent.
+          sameSite: 'none',
         }),
       );
       return reply.code(204).send();

@@ -32,3 +32,11 @@ describe('cookies', () => {
     expect(() => serializeCookie('sl_session', 'a;b', { secure: false })).toThrow(TypeError);
   });
 });
+
+describe('SameSite=None for embeddable cookies', () => {
+  it('is only set together with Secure; without HTTPS the cookie stays Lax', () => {
+    expect(serializeCookie('sl_share_1', 'abc', { secure: true, sameSite: 'none' })).toContain('SameSite=None; Secure');
+    expect(serializeCookie('sl_share_1', 'abc', { secure: false, sameSite: 'none' })).toContain('SameSite=Lax');
+    expect(serializeCookie('sl_session', 'abc', { secure: true })).toContain('SameSite=Lax');
+  });
+});

@@ -31,12 +31,18 @@ export interface CookieOptions {
   maxAgeSeconds?: number;
   secure: boolean;
   path?: string;
+  /**
+   * `none` lets the cookie ride along inside a frame on another site (an embedded shared dashboard). Browsers accept
+   * it only with Secure, so without HTTPS it stays Lax. Default `lax`.
+   */
+  sameSite?: 'lax' | 'none';
 }
 
 /** A Set-Cookie value. Throws on a value outside the token alphabet: that would be a programming error. */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
   if (value !== '' && !COOKIE_VALUE.test(value)) throw new TypeError('cookie values must be tokens');
-  const parts = [`${name}=${value}`, `Path=${options.path ?? '/'}`, 'HttpOnly', 'SameSite=Lax'];
+  const sameSite = options.sameSite === 'none' && options.secure ? 'None' : 'Lax';
+  const parts = [`${name}=${value}`, `Path=${options.path ?? '/'}`, 'HttpOnly', `SameSite=${sameSite}`];
   if (options.maxAgeSeconds !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`);
   if (options.secure) parts.push('Secure');
   return parts.join('; ');
