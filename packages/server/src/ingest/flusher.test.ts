@@ -90,6 +90,38 @@ describe('flusher', () => {
     await flusher.stop();
   });
 
+  it('makes one insert per interval under steady load, not one insert after another', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir());
+    // A slow store: while an insert runs, more events arrive. Each insert is a new part (a dozen files) in chDB,
+    // so inserting those right after, again and again, costs the machine far more than waiting for the next tick.
+    const inserts: number[] = [];
+    const slow: Pick<EventStore, 'insertBatch'> = {
+      async insertBatch(batch, token) {
+        inserts.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await store.insertBatch(batch, token);
+      },
+    };
+    const flusher = createFlusher({ journal, store: slow, intervalMs: 400, batchMax: 50_000 });
+    flusher.start();
+    const appended: EventRow[] = [];
+    const until = Date.now() + 1600;
+    while (Date.now() < until) {
+      const rows = sampleEventRows(5);
+      await journal.append(rows);
+      appended.push(...rows);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const duringLoad = inserts.length;
+    await flusher.stop();
+    // One insert per tick (a 400 ms pause, then its insert): at most 4 in 1.6 s; back to back would be over 10.
+    expect(duringLoad).toBeGreaterThanOrEqual(2);
+    expect(duringLoad).toBeLessThanOrEqual(5);
+    expect(journal.pending()).toBe(0);
+    expectEachOnce(await storedCounts(store), appended);
+  });
+
   it('retries a failing insert with the same batch and token until it succeeds, dropping nothing', async () => {
     const store = await freshStore();
     const journal = await openJournal(journalDir());

@@ -1,5 +1,5 @@
 import type { EventStore } from '../storage/events/event-store.js';
-import type { Journal } from './journal.js';
+import type { Journal, JournalBatch, JournalPosition } from './journal.js';
 
 /**
  * Moves journaled events into the event store, one batch at a time, each insert carrying the batch's deterministic
@@ -8,7 +8,7 @@ import type { Journal } from './journal.js';
  */
 
 export interface FlusherOptions {
-  journal: Pick<Journal, 'readBatch' | 'pending'>;
+  journal: Pick<Journal, 'readBatch' | 'pending' | 'durableEnd'>;
   store: Pick<EventStore, 'insertBatch'>;
   /** Pause between drains; events are queryable roughly this long after they were acknowledged. */
   intervalMs: number;
@@ -58,8 +58,15 @@ export function createFlusher(options: FlusherOptions): Flusher {
   let wake: (() => void) | undefined;
   let drainChain: Promise<void> = Promise.resolve();
 
-  /** Moves batches until the journal has none left, retrying failures; returns early only once stop() gave up. */
-  async function drain(): Promise<void> {
+  /**
+   * Moves batches until the journal has none left, retrying failures; returns early only once stop() gave up.
+   * With `upTo`, it returns once the events before that journal position are moved: a timer tick moves what was
+   * durable when it fired, so under steady load it makes one insert per interval. Draining until empty instead
+   * inserted back to back, each batch holding only what arrived during the previous insert: several small inserts
+   * a second, each a new part (a dozen files) in the events table and in the rollup, and more merges to follow,
+   * for the same events.
+   */
+  async function drain(upTo?: JournalPosition): Promise<void> {
     let failures = 0;
     while (!abandoned) {
       try {
@@ -71,6 +78,7 @@ export function createFlusher(options: FlusherOptions): Flusher {
         await batch.commit();
         failures = 0;
         safely(() => onFlush?.(batch.encoded.count, elapsed));
+        if (upTo !== undefined && reaches(batch, upTo)) return;
       } catch (error) {
         failures++;
         safely(() => onError?.(error));
@@ -93,12 +101,15 @@ export function createFlusher(options: FlusherOptions): Flusher {
     });
   }
 
-  /** One drain at a time; callers queue behind the running one and then drain what arrived since. */
-  function runDrain(): Promise<void> {
+  /**
+   * One drain at a time; callers queue behind the running one and then drain what arrived since. A timer tick
+   * (`durableOnly`) moves what is durable in the journal when its drain starts; otherwise it goes on until empty.
+   */
+  function runDrain(durableOnly = false): Promise<void> {
     const next = drainChain.then(async () => {
       running = true;
       try {
-        await drain();
+        await drain(durableOnly ? journal.durableEnd() : undefined);
       } finally {
         running = false;
       }
@@ -111,7 +122,7 @@ export function createFlusher(options: FlusherOptions): Flusher {
     if (stopping) return;
     timer = setTimeout(() => {
       timer = undefined;
-      const tick = running ? drainChain : runDrain();
+      const tick = running ? drainChain : runDrain(true);
       void tick.finally(schedule);
     }, intervalMs);
     // The HTTP server keeps the process alive; a pending flush must not keep it from exiting after shutdown.
@@ -151,6 +162,11 @@ export function createFlusher(options: FlusherOptions): Flusher {
       }
     },
   };
+}
+
+/** Whether the batch ends at or after `position` (segments are numbered in write order). */
+function reaches(batch: Pick<JournalBatch, 'segment' | 'to'>, position: JournalPosition): boolean {
+  return batch.segment > position.segment || (batch.segment === position.segment && batch.to >= position.offset);
 }
 
 /** A throwing metrics callback must not turn a successful flush into a retry. */

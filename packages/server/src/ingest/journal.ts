@@ -76,9 +76,17 @@ export interface JournalStats {
   bytesWritten: number;
 }
 
+/** A place in the journal: a byte offset in a segment. Segments are numbered in write order. */
+export interface JournalPosition {
+  segment: number;
+  offset: number;
+}
+
 export interface Journal {
   append(rows: readonly EventRow[]): Promise<void>;
   pending(): number;
+  /** Where the acknowledged records end right now: every append that resolved lies before it. */
+  durableEnd(): JournalPosition;
   /**
    * The next batch of at most `max` events, or undefined when nothing is pending. Until it is committed, every call
    * returns that same batch (same rows, same token): retries never move batch boundaries.
@@ -142,10 +150,7 @@ const STATE_FILE = 'state.json';
 const META_FILE = 'journal.json';
 const SEGMENT_NAME = /^segment-(\d{16})\.log$/;
 
-interface Position {
-  segment: number;
-  offset: number;
-}
+type Position = JournalPosition;
 
 interface Intent {
   segment: number;
@@ -481,6 +486,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       },
 
       pending: () => pendingRows,
+
+      durableEnd: () => ({ segment: active.id, offset: active.size }),
 
       readBatch(max: number): Promise<JournalBatch | undefined> {
         return exclusive(async () => {
