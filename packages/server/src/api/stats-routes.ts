@@ -4,22 +4,24 @@ import { createIpThrottle } from '../auth/ip-throttle.js';
 import type { SiteRole, StoredFunnel, StoredGoal } from '../domain/account.js';
 import type { Site } from '../domain/site.js';
 import { HttpError } from '../http/errors.js';
-import { type CacheStatus, cachedStatsQuery } from '../stats/cache.js';
-import { statsInputErrorOf } from '../stats/engine-errors.js';
-import { resolveFunnel, toStatsGoals } from '../stats/goals.js';
 import {
+  buildSiteExport,
+  type CacheStatus,
+  cachedStatsQuery,
   type DateRangeInput,
   exportCsv,
+  parseDateRange,
   parseStatsQuery,
+  resolveFunnel,
   runFunnel,
   runRealtime,
+  runRealtimeBreakdown,
   runStatsQuery,
   type StatsQuery,
   type StatsResponse,
+  statsInputErrorOf,
+  toStatsGoals,
 } from '../stats/index.js';
-import { parseDateRange } from '../stats/query.js';
-import { runRealtimeBreakdown } from '../stats/realtime-breakdown.js';
-import { buildSiteExport } from '../stats/site-export.js';
 import type { ApiContext } from './context.js';
 import { resolveShare } from './share-access.js';
 
@@ -61,7 +63,7 @@ const ErrorBody = Type.Object({ error: Type.String() });
 const ERRORS = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
 const QueryBody = Type.Object(
   {
-    site_id: Type.String({ description: "The site's domain or numeric id (ignored under /api/share/…)" }),
+    site_id: Type.String({ description: "The site's domain or numeric id" }),
     metrics: Type.Array(Type.String(), { description: 'visitors, visits, pageviews, bounce_rate, …' }),
     date_range: Type.Unknown({ description: 'day, 7d, 28d, 30d, 91d, month, 6mo, 12mo, year, all, or [from, to]' }),
     dimensions: Type.Optional(Type.Array(Type.String())),
@@ -73,15 +75,15 @@ const QueryBody = Type.Object(
   { description: "Plausible's Stats API v2 query, validated in full by the server" },
 );
 const FunnelBody = Type.Object({
-  site_id: Type.String({ description: "The site's domain or numeric id (ignored under /api/share/…)" }),
+  site_id: Type.String({ description: "The site's domain or numeric id" }),
   funnel_id: Type.Integer(),
   date_range: Type.Optional(Type.Unknown({ description: 'As in a query; default 30d' })),
 });
 const SiteQuerystring = Type.Object({
-  site_id: Type.String({ description: "The site's domain or numeric id (ignored under /api/share/…)" }),
+  site_id: Type.String({ description: "The site's domain or numeric id" }),
 });
 const ExportQuerystring = Type.Object({
-  site_id: Type.String({ description: "The site's domain or numeric id (ignored under /api/share/…)" }),
+  site_id: Type.String({ description: "The site's domain or numeric id" }),
   date_range: Type.Optional(
     Type.String({ description: 'A shortcut (default 30d) or two dates: 2025-01-01,2025-01-31' }),
   ),
@@ -138,6 +140,11 @@ export async function registerStatsRoutes(app: FastifyInstance, ctx: ApiContext)
 function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags: string[]): void {
   const shared = gate.prefix !== '/api';
   const params = shared ? { params: ShareParams } : {};
+  // Under a share link the site is the link's: site_id is not part of the documented input there.
+  const queryBody = shared ? Type.Omit(QueryBody, ['site_id']) : QueryBody;
+  const funnelBody = shared ? Type.Omit(FunnelBody, ['site_id']) : FunnelBody;
+  const siteQuerystring = shared ? Type.Object({}) : SiteQuerystring;
+  const exportQuerystring = shared ? Type.Omit(ExportQuerystring, ['site_id']) : ExportQuerystring;
   const base = `${gate.prefix}/v2`;
   const common = { validatorCompiler: documentOnly };
 
@@ -150,7 +157,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: 'Run a stats query (Plausible Stats API v2 shape)',
         tags,
         ...params,
-        body: QueryBody,
+        body: queryBody,
         response: ERRORS,
       },
     },
@@ -169,7 +176,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: 'Visitors now, the last 30 minutes per minute, and current pages and sources',
         tags,
         ...params,
-        querystring: SiteQuerystring,
+        querystring: siteQuerystring,
         response: ERRORS,
       },
     },
@@ -192,7 +199,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: "Visitors reaching each step of one of the site's funnels, with drop-off",
         tags,
         ...params,
-        body: FunnelBody,
+        body: funnelBody,
         response: { ...ERRORS, 409: ErrorBody },
       },
     },
@@ -229,7 +236,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: 'A breakdown (same body as a query) as a CSV attachment',
         tags,
         ...params,
-        body: QueryBody,
+        body: queryBody,
         response: { 200: Type.String({ description: 'text/csv' }), ...ERRORS },
       },
     },
@@ -256,7 +263,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: 'Every report of the site over a date range, as a zip of CSV files',
         tags,
         ...params,
-        querystring: ExportQuerystring,
+        querystring: exportQuerystring,
         response: { 200: Type.String({ description: 'application/zip' }), ...ERRORS },
       },
     },
@@ -286,7 +293,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
         summary: 'What the dashboard needs to draw a site: the site, its goals and funnels, and your role',
         tags,
         ...params,
-        querystring: SiteQuerystring,
+        querystring: siteQuerystring,
         response: ERRORS,
       },
     },
