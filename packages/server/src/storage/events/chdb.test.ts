@@ -30,6 +30,18 @@ afterAll(async () => {
 });
 
 describe('chDB event store', () => {
+  it('answers the next query correctly after one failed halfway through its output', async () => {
+    const { store } = await freshStore();
+    // Fails after streaming many blocks: chDB keeps that partial output in the Session it ran on.
+    const failing = 'SELECT number, throwIf(number = 200000) FROM numbers(1000000) SETTINGS max_block_size = 1000';
+    for (let i = 0; i < 4; i++) await expect(store.query(failing)).rejects.toThrow(/throwIf/);
+    // Every reader Session gets asked something next; each must answer its own query only.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.query<{ x: number }>(`SELECT ${i} AS x`)),
+    );
+    expect(answers.map((rows) => rows[0]?.x)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('stores a batch and counts it', async () => {
     const { store } = await freshStore();
     await store.insertBatch(sampleEventRows(250), 'batch-1');

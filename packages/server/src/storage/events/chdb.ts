@@ -99,11 +99,19 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
     return promise;
   }
 
-  function execute(session: Session, sql: string, params: QueryParams | undefined, timeout?: number) {
+  async function execute(session: Session, sql: string, params: QueryParams | undefined, timeout?: number) {
     const opts = timeout === undefined ? { format: 'JSON' } : { format: 'JSON', timeout };
     const bound = params === undefined ? undefined : bindParams(params);
-    // queryBindAsync is serialized process-wide (gotcha 7): only pay for it when there is something to bind.
-    return bound === undefined ? session.queryAsync(sql, opts) : session.queryBindAsync(sql, bound, opts);
+    try {
+      // queryBindAsync is serialized process-wide (gotcha 7): only pay for it when there is something to bind.
+      return await (bound === undefined ? session.queryAsync(sql, opts) : session.queryBindAsync(sql, bound, opts));
+    } catch (error) {
+      // A query that fails mid-stream leaves its partial output in the Session, and chDB puts it in front of the
+      // next result on that Session (someone else's query). A throwaway query takes the leftovers; jsonRows below
+      // also skips any that slip in before it.
+      await session.queryAsync('SELECT 1', { format: 'JSON' }).catch(() => undefined);
+      throw error;
+    }
   }
 
   const store: EventStore = {
@@ -135,10 +143,7 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       const result = await run(pickReader(), (session) => execute(session, sql, params));
-      const text = result.text();
-      // A statement with no result set (e.g. a SET) answers with an empty body even in JSON format.
-      if (text.trim() === '') return [];
-      return (JSON.parse(text) as { data?: T[] }).data ?? [];
+      return jsonRows<T>(result.text());
     },
 
     async command(sql: string, params?: QueryParams) {
@@ -167,7 +172,7 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
         const result = await run(pickReader(), (session) =>
           execute(session, 'SELECT 1 AS ok', undefined, healthTimeoutMs),
         );
-        const ok = (JSON.parse(result.text()) as { data?: { ok: number }[] }).data?.[0]?.ok === 1;
+        const ok = jsonRows<{ ok: number }>(result.text())[0]?.ok === 1;
         return ok
           ? { ok: true, engine: 'chdb' }
           : { ok: false, engine: 'chdb', detail: 'unexpected answer to SELECT 1' };
@@ -204,4 +209,18 @@ function bindParams(params: QueryParams): Record<string, unknown> | undefined {
 function errorMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+/** Where a result in chDB's JSON format begins: a newline and a tab never occur raw inside a JSON string. */
+const JSON_RESULT_START = '{\n\t"meta":';
+
+/**
+ * The rows of one JSON-format result. Only the last result document in the text counts: anything before it is the
+ * leftover output of a query that failed earlier on the same Session (see `execute`).
+ */
+export function jsonRows<T>(text: string): T[] {
+  // A statement with no result set (e.g. a SET) answers with an empty body even in JSON format.
+  if (text.trim() === '') return [];
+  const start = text.lastIndexOf(JSON_RESULT_START);
+  return (JSON.parse(start > 0 ? text.slice(start) : text) as { data?: T[] }).data ?? [];
 }
