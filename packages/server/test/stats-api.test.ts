@@ -1,7 +1,14 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFetch, createSignedInClient, startTestApp, type TestApp, type TestClient } from './support/app.js';
-import { createApiKey, EXPECTED, type StatsFixture, seedStatsSite, track } from './support/stats-fixture.js';
+import {
+  CHROME_MAC as CHROME_UA,
+  createApiKey,
+  EXPECTED,
+  type StatsFixture,
+  seedStatsSite,
+  track,
+} from './support/stats-fixture.js';
 
 /**
  * The stats API end to end: a real server, visits sent through the ingestion endpoint, numbers read back over HTTP
@@ -160,6 +167,40 @@ describe('result cache', () => {
     } finally {
       await app.server.stores.meta.goals.delete(goal.id);
     }
+  });
+});
+
+describe('result cache and back-dated events', () => {
+  it('drops cached answers of a site when an ingest key sends events into a closed period', async () => {
+    const body = { metrics: ['visitors', 'pageviews'], date_range: '7d' };
+    const before = await ok<Answer>(await query(body));
+    expect((await query(body)).headers.get('x-sightline-cache')).toBe('hit');
+
+    const created = await owner.fetch(`/api/sites/${fixture.site.id}/ingest-keys`, { body: { name: 'backfill' } });
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    const sent = await fetch(`${app.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': token },
+      body: JSON.stringify({
+        name: 'pageview',
+        url: `https://${DOMAIN}/backfilled`,
+        timestamp: twoDaysAgo,
+        ip: '198.51.100.23',
+        user_agent: CHROME_UA,
+      }),
+    });
+    expect(sent.status).toBe(202);
+    expect(((await sent.json()) as { accepted: number }).accepted).toBe(1);
+    await app.server.flushNow();
+
+    const after = await query(body);
+    expect(after.headers.get('x-sightline-cache')).toBe('miss');
+    expect((await ok<Answer>(after)).results[0]!.metrics).toEqual([
+      before.results[0]!.metrics[0]! + 1,
+      before.results[0]!.metrics[1]! + 1,
+    ]);
   });
 });
 

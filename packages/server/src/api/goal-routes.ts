@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StoredFunnel, StoredGoal } from '../domain/account.js';
 import { HttpError } from '../http/errors.js';
 import { checkFunnel, checkGoal, MAX_FUNNELS_PER_SITE, MAX_GOALS_PER_SITE, sameGoal } from '../sites/goal-rules.js';
+import { bumpStatsGeneration } from '../stats/cache.js';
 import { DuplicateNameError } from '../storage/meta/meta-store.js';
 import type { ApiContext } from './context.js';
 import { pathId, type SiteGuards } from './site-guards.js';
@@ -131,6 +132,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         throw new HttpError(409, `The goal is a step of the funnel ${names}; delete or change the funnel first`);
       }
       await ctx.meta.goals.delete(goal.id);
+      await bumpStatsGeneration(ctx.state, site.id).catch(() => undefined);
       await ctx.audit.record(request, {
         userId: principal.user.id,
         siteId: site.id,
@@ -211,6 +213,7 @@ export async function registerGoalRoutes(app: FastifyInstance, ctx: ApiContext, 
         throw new HttpError(404, `No funnel ${JSON.stringify(rawId.slice(0, 20))} on this site`);
       }
       await ctx.meta.funnels.delete(funnel.id);
+      await bumpStatsGeneration(ctx.state, site.id).catch(() => undefined);
       await ctx.audit.record(request, {
         userId: principal.user.id,
         siteId: site.id,

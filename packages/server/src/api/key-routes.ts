@@ -14,6 +14,7 @@ import { badRequest, HttpError } from '../http/errors.js';
 import { registerApiEventRoutes } from '../ingest/api-key-routes.js';
 import { createIngestKeyUsage, type IngestKeyUsage } from '../ingest/ingest-key-usage.js';
 import { MAX_SHIELDS_PER_SITE, parseShieldValue } from '../ingest/shield-rules.js';
+import { bumpStatsGeneration } from '../stats/cache.js';
 import { requireVerifiedEmail } from './account-routes.js';
 import type { ApiContext } from './context.js';
 import { createSiteGuards, type SiteGuards } from './site-guards.js';
@@ -69,6 +70,7 @@ export async function registerKeyRoutes(app: FastifyInstance, ctx: ApiContext): 
     state: ctx.state,
     usage,
     now: ctx.now,
+    onBackdated: (siteId) => bumpStatsGeneration(ctx.state, siteId).catch(() => undefined),
   });
 }
 

@@ -15,6 +15,7 @@ import { readTrackerManifest, trackerSnippet } from '../ingest/tracker-routes.js
 import { createSaltService } from '../jobs/salt-rotation.js';
 import { createLogger, type Logger } from '../logging.js';
 import { openStores, type Stores, startServer } from '../main.js';
+import { bumpStatsGeneration } from '../stats/cache.js';
 import { DataDirLockedError } from '../storage/data-dir-lock.js';
 import { createMetaStore } from '../storage/meta/index.js';
 import { DuplicateSiteError, InvalidSiteError, type MetaStore } from '../storage/meta/meta-store.js';
@@ -179,6 +180,8 @@ async function importCommand(config: Config, logger: Logger, args: string[]): Pr
       onProgress: (accepted) => process.stderr.write(`\rimported ${accepted.toLocaleString('en')} events`),
     });
     process.stderr.write('\n');
+    // History changes closed periods: with a shared state store (Redis) running nodes must not serve cached answers.
+    await bumpStatsGeneration(stores.state, site.id);
     printReport(report);
     return report.accepted > 0 || Object.keys(report.dropped).length === 0 ? 0 : 1;
   });

@@ -26,7 +26,15 @@ export interface ApiEventRouteDeps {
   state: StateStore;
   usage: IngestKeyUsage;
   now: () => number;
+  /**
+   * Told when accepted events are back-dated into a period that may already be closed (and its answers cached), so
+   * the caller can drop the site's cached stats.
+   */
+  onBackdated?: (siteId: number) => Promise<void>;
 }
+
+/** Events older than this on arrival may land in a closed period (the stats cache treats periods as closed 2 min after they end). */
+const BACKDATED_MS = 60_000;
 
 export interface DroppedEvent {
   /** Position of the event in the request (0 for a single-event body). */
@@ -173,6 +181,12 @@ export function registerApiEventRoutes(app: FastifyInstance, deps: ApiEventRoute
           }
         }
         deps.usage.record(key.id, outcome.accepted, new Date(receivedAt));
+        if (outcome.accepted > 0 && deps.onBackdated !== undefined) {
+          const backdated = valid.some(
+            (item) => typeof item.raw.timestamp === 'number' && item.raw.timestamp < receivedAt - BACKDATED_MS,
+          );
+          if (backdated) await deps.onBackdated(key.siteId);
+        }
 
         const dropped: DroppedEvent[] = [];
         for (const item of parsed.items) {
