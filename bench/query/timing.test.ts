@@ -24,14 +24,14 @@ describe('timeRuns', () => {
 describe('measureRuns', () => {
   it('reports the CPU a busy run burns next to its wall time', async () => {
     const { wallMs, cpuMs } = await measureRuns(3, async () => {
-      const until = performance.now() + 20;
-      while (performance.now() < until) {
-        // spin: CPU-bound on purpose
+      // Spin until this process has burnt 20 ms of CPU: on a loaded machine that takes longer on the wall clock.
+      const before = process.cpuUsage();
+      while (process.cpuUsage(before).user < 20_000) {
+        // busy on purpose
       }
     });
-    expect(wallMs).toHaveLength(3);
     expect(cpuMs).toHaveLength(3);
-    expect(Math.min(...cpuMs)).toBeGreaterThan(10);
-    expect(Math.min(...wallMs)).toBeGreaterThanOrEqual(20);
+    expect(Math.min(...cpuMs)).toBeGreaterThanOrEqual(19);
+    expect(Math.min(...wallMs)).toBeGreaterThan(0);
   });
 });

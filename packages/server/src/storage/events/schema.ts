@@ -345,9 +345,3 @@ async function backfillSessionsRollup(runner: SqlRunner, database: string): Prom
     start = end + 1;
   }
 }
-
-/** Every table holding per-site rows: deleting a site's data (or applying retention) must cover each of them. */
-export function siteScopedTables(database: string): string[] {
-  const db = assertDatabaseName(database);
-  return [`${db}.events`, sessionsRollupTable(db)];
-}

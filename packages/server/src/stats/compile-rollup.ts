@@ -1,0 +1,171 @@
+import type { CompiledQuery, CompileOptions, Context } from './compile.js';
+import {
+  and,
+  filterSql,
+  MAX_UNPAGINATED_ROWS,
+  metricSql,
+  orderBySql,
+  Params,
+  timeBucketSql,
+  visitColumn,
+  visitDimensionsOf,
+} from './compile.js';
+import type { Metric, TimeDimension, VisitDimension } from './query.js';
+import { isTimeDimension, StatsQueryError } from './query.js';
+
+/**
+ * Compiles a query the planner sent to the visit rollup (`sessions_15m`) into one SELECT with bound parameters.
+ * The rollup's rows are (site, 15-minute bucket, visit) pieces; the buckets inside the range are merged per visit
+ * (`sessions`), which gives each visit exactly what raw events inside the range give it: first and last event, counts,
+ * entry and exit page and attributes from their argMin / argMax states (compile.ts defines the same from events). From there
+ * the figures follow the raw compiler's definitions:
+ * - visitors are distinct visitor ids, visits are visits, pageviews and events are sums over the visits;
+ * - bounce rate, visit duration and views per visit average over visits;
+ * - over time, visitors and pageviews count in the bucket of each event (each rollup row lies in one answer bucket,
+ *   which the planner checked), and a visit counts in the bucket it started in.
+ */
+
+export interface RollupCompileOptions extends Omit<CompileOptions, 'eventsTable' | 'goals'> {
+  /** Fully qualified rollup table (an identifier the store owns). */
+  rollupTable: string;
+}
+
+/** A visit dimension's value, merged from the argMin / argMax states of the visit's rollup rows. */
+function rollupColumnOf(dimension: VisitDimension): string {
+  if (dimension === 'visit:entry_page') return 'argMinMerge(entry_page)';
+  if (dimension === 'visit:exit_page') return 'argMaxMerge(exit_page)';
+  return `argMinMerge(a_${dimension.slice('visit:'.length)})`;
+}
+
+/** Aggregates over `matched` (one row per visit) by the grouped column they produce. */
+const VISIT_AGGREGATES: Record<string, string> = {
+  x_visitors: 'uniqExact(visitor_id)',
+  x_visits: 'count()',
+  x_pageviews: 'sum(s_pageviews)',
+  x_events: 'sum(s_events)',
+  x_bounce: 'avg(s_pageviews = 1 AND s_interactions = 0)',
+  x_duration_ms: "avg(toFloat64(dateDiff('millisecond', s_start, s_end)))",
+  x_views_per_visit: 'avg(s_pageviews)',
+};
+
+/** The x_ columns a metric reads (see metricSql in compile.ts). */
+function columnsOf(metric: Metric): string[] {
+  switch (metric) {
+    case 'visitors':
+    case 'percentage':
+      return ['x_visitors'];
+    case 'visits':
+      return ['x_visits'];
+    case 'pageviews':
+      return ['x_pageviews'];
+    case 'events':
+      return ['x_events'];
+    case 'bounce_rate':
+      return ['x_bounce'];
+    case 'visit_duration':
+      return ['x_duration_ms'];
+    case 'views_per_visit':
+      return ['x_views_per_visit'];
+    default:
+      // The planner never sends other metrics here.
+      throw new StatsQueryError(`Metric ${JSON.stringify(metric)} cannot be answered from the visit rollup`);
+  }
+}
+
+/** Compiles a rollup query. The planner has checked that every part of it is one the rollup can answer. */
+export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery {
+  const { query, site, range, rollupTable } = options;
+  const params = new Params();
+  const ctx: Context = { params, goals: [], goalConditions: new Map(), tz: params.add(site.timezone, 'String') };
+  const siteParam = params.add(site.id, 'UInt32');
+  // The planner only sends ranges on bucket boundaries: whole seconds.
+  const fromParam = params.add(Math.floor(range.fromMs / 1000), 'UInt32');
+  const toParam = params.add(Math.floor(range.toMs / 1000), 'UInt32');
+  const inRange = `site_id = ${siteParam} AND bucket >= toDateTime(${fromParam}, 'UTC') AND bucket < toDateTime(${toParam}, 'UTC')`;
+
+  const { metrics, dimensions } = query;
+  const timeIndex = dimensions.findIndex(isTimeDimension);
+  const dimensionColumns = dimensions.map((_, i) => `d${i}`);
+  const groupKey = dimensionColumns.join(', ');
+  const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';
+
+  const attributes = [...visitDimensionsOf(query)].map(
+    (dimension) => `${rollupColumnOf(dimension)} AS ${visitColumn(dimension)}`,
+  );
+  const ctes: string[] = [
+    `sessions AS (SELECT session_id, min(visitor_id) AS visitor_id, min(first_ts) AS s_start, max(last_ts) AS s_end, ` +
+      'sum(pageviews) AS s_pageviews, sum(events) AS s_events, sum(interactions) AS s_interactions' +
+      `${attributes.map((attribute) => `, ${attribute}`).join('')} FROM ${rollupTable} WHERE ${inRange} GROUP BY session_id)`,
+  ];
+  // Visits without a pageview have no entry or exit page and stay out of those breakdowns (as in compile.ts).
+  const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
+  ctes.push(
+    `matched AS (SELECT * FROM sessions WHERE ${and([byVisitPage ? 's_pageviews > 0' : '', ...query.filters.map((f) => filterSql(f, ctx))])})`,
+  );
+
+  const needed = new Set(metrics.flatMap(columnsOf));
+  let from: string;
+  if (timeIndex < 0) {
+    const dimensionSelect = dimensions.map((d, i) => `${visitColumn(d as VisitDimension)} AS d${i}`);
+    const aggregates = [...needed].map((column) => `${VISIT_AGGREGATES[column]} AS ${column}`);
+    if (metrics.includes('percentage')) {
+      // The total row of a second grouping set gives the visitors of all groups in the same pass over the visits
+      // (a visitor in two groups counts once there).
+      ctes.push(
+        `grouped_sets AS (SELECT ${[...dimensionSelect, ...aggregates].join(', ')}, grouping(${groupKey}) AS x_grouping ` +
+          `FROM matched GROUP BY GROUPING SETS ((${groupKey}), ()))`,
+        'grouped AS (SELECT * FROM (SELECT *, max(if(x_grouping = 0, 0, x_visitors)) OVER () AS t_matched_visitors ' +
+          'FROM grouped_sets) WHERE x_grouping = 0)',
+      );
+    } else {
+      ctes.push(`grouped AS (SELECT ${[...dimensionSelect, ...aggregates].join(', ')} FROM matched${groupBy})`);
+    }
+    from = 'grouped';
+  } else {
+    // Visitors, pageviews and events per bucket of each event: straight from the rollup rows (each lies in one
+    // answer bucket). The buckets listed are those with counted events, as from raw events.
+    const dimension = dimensions[timeIndex] as TimeDimension;
+    const eventAggregates = ['count() AS x_rows'];
+    if (needed.has('x_visitors')) eventAggregates.push('uniqExact(visitor_id) AS x_visitors');
+    if (needed.has('x_pageviews')) eventAggregates.push('sum(pageviews) AS x_pageviews');
+    if (needed.has('x_events')) eventAggregates.push('sum(events) AS x_events');
+    const visitFilter = query.filters.length > 0 ? ' AND session_id IN (SELECT session_id FROM matched)' : '';
+    ctes.push(
+      `grouped AS (SELECT ${timeBucketSql(dimension, 'bucket', ctx, range)} AS d0, ${eventAggregates.join(', ')} ` +
+        `FROM ${rollupTable} WHERE ${inRange}${visitFilter} GROUP BY d0)`,
+    );
+    from = 'grouped';
+    // Visits and their averages by the bucket each visit started in.
+    const visitColumns = ['x_visits', 'x_bounce', 'x_duration_ms', 'x_views_per_visit'].filter((c) => needed.has(c));
+    if (visitColumns.length > 0) {
+      const aggregates = visitColumns.map(
+        (column) => `${VISIT_AGGREGATES[column]} AS ${column === 'x_visits' ? 'x_visit_count' : column}`,
+      );
+      ctes.push(
+        `visit_grouped AS (SELECT ${timeBucketSql(dimension, 's_start', ctx, range)} AS d0, ${aggregates.join(', ')} FROM matched GROUP BY d0)`,
+      );
+      from = 'grouped LEFT JOIN visit_grouped USING (d0)';
+    }
+  }
+
+  const metricSelect = metrics.map(
+    (metric) => `${metric === 'visits' && timeIndex >= 0 ? 'x_visit_count' : metricSql(metric)} AS m_${metric}`,
+  );
+  if (metrics.includes('percentage') && timeIndex >= 0)
+    ctes.push('(SELECT uniqExact(visitor_id) FROM matched) AS t_matched_visitors');
+  const select = [...dimensionColumns, ...metricSelect, 'count() OVER () AS total_rows'];
+  let sql = `WITH ${ctes.join(',\n')}\nSELECT ${select.join(', ')}\nFROM ${from}`;
+  sql += `\nORDER BY ${orderBySql(query, dimensionColumns)}`;
+  if (options.paginate === false) {
+    sql += `\nLIMIT ${params.add(MAX_UNPAGINATED_ROWS, 'UInt32')}`;
+  } else {
+    sql += `\nLIMIT ${params.add(query.pagination.limit, 'UInt32')} OFFSET ${params.add(query.pagination.offset, 'UInt32')}`;
+  }
+  return {
+    sql,
+    params: params.values,
+    dimensionColumns,
+    metricColumns: metrics.map((m) => `m_${m}`),
+    totalRowsColumn: 'total_rows',
+  };
+}
