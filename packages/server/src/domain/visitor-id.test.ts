@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sessionIdFor, visitorIdFor } from './visitor-id.js';
+import { hmacSha256, sessionIdFor, visitorIdFor } from './visitor-id.js';
 
 const salt = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
 const otherSalt = Buffer.from('fedcba9876543210fedcba9876543210', 'hex');
@@ -59,5 +60,30 @@ describe('sessionIdFor', () => {
     expect(sessionIdFor(visitor, 1_700_000_000_001)).not.toBe(first);
     expect(sessionIdFor(visitorIdFor(salt, 1, '203.0.113.10', ua), 1_700_000_000_000)).not.toBe(first);
     expect(isUInt64Decimal(first)).toBe(true);
+  });
+});
+
+describe('hmacSha256', () => {
+  it('equals node:crypto HMAC-SHA256 for any key and message, also when keys and lengths alternate', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 130 }), fc.uint8Array({ maxLength: 1500 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (pairs) => {
+          const keys = pairs.map(([key]) => Buffer.from(key));
+          // Each key twice, interleaved: per-key buffers are reused between calls and must not leak into the next.
+          for (const round of [0, 1]) {
+            pairs.forEach(([, message], index) => {
+              const key = keys[(index + round) % keys.length] as Buffer;
+              const expected = createHmac('sha256', key).update(message).digest();
+              expect(hmacSha256(key, Buffer.from(message)).equals(expected)).toBe(true);
+            });
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * The daily visitor id (DESIGN.md, "Privacy"): a keyed hash of the site, the IP and the user agent under the
@@ -32,24 +32,51 @@ function lengthPrefixed(fields: readonly string[]): Buffer {
 }
 
 const BLOCK_BYTES = 64;
-/** SHA-256 states after absorbing (key ⊕ ipad) and (key ⊕ opad), per salt: the salt is the same all day. */
-const keyedStates = new WeakMap<Buffer, { inner: Hash; outer: Hash }>();
+const DIGEST_BYTES = 32;
 
-/**
- * HMAC-SHA256 (RFC 2104) with the keyed states precomputed per key and copied per message: the same bytes as
- * `createHmac('sha256', key)`, without redoing the key schedule on every event of the ingestion hot path.
- */
-export function hmacSha256(key: Buffer, message: Buffer): Buffer {
-  let states = keyedStates.get(key);
-  if (states === undefined) {
+interface KeyPads {
+  /** (key ⊕ ipad), then room for the message: the inner hash's whole input is written here. */
+  inner: Buffer;
+  /** (key ⊕ opad), then the inner digest: the outer hash's whole input. */
+  outer: Buffer;
+}
+
+/** Per key (a salt is the same all day): its padded blocks, computed once. */
+const keyedPads = new WeakMap<Buffer, KeyPads>();
+
+function padsFor(key: Buffer): KeyPads {
+  let pads = keyedPads.get(key);
+  if (pads === undefined) {
     const block = Buffer.alloc(BLOCK_BYTES);
     (key.length > BLOCK_BYTES ? createHash('sha256').update(key).digest() : key).copy(block);
-    const pad = (byte: number) => Buffer.from(block.map((value) => value ^ byte));
-    states = { inner: createHash('sha256').update(pad(0x36)), outer: createHash('sha256').update(pad(0x5c)) };
-    keyedStates.set(key, states);
+    const inner = Buffer.alloc(BLOCK_BYTES + 512);
+    const outer = Buffer.alloc(BLOCK_BYTES + DIGEST_BYTES);
+    for (let i = 0; i < BLOCK_BYTES; i++) {
+      inner[i] = (block[i] as number) ^ 0x36;
+      outer[i] = (block[i] as number) ^ 0x5c;
+    }
+    pads = { inner, outer };
+    keyedPads.set(key, pads);
   }
-  const innerDigest = states.inner.copy().update(message).digest();
-  return states.outer.copy().update(innerDigest).digest();
+  return pads;
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) as two one-shot hashes over buffers prepared per key: the same bytes as
+ * `createHmac('sha256', key)`. The ingestion hot path computes two per event; a Hash object per step (even copied
+ * from a precomputed keyed state) cost more than the hashing itself. Synchronous, so the per-key buffers can be
+ * reused: nothing else runs between writing them and hashing them.
+ */
+export function hmacSha256(key: Buffer, message: Buffer): Buffer {
+  const pads = padsFor(key);
+  let inner = pads.inner;
+  if (BLOCK_BYTES + message.length > inner.length) {
+    inner = Buffer.allocUnsafe(BLOCK_BYTES + message.length);
+    pads.inner.copy(inner, 0, 0, BLOCK_BYTES);
+  }
+  message.copy(inner, BLOCK_BYTES);
+  hash('sha256', inner.subarray(0, BLOCK_BYTES + message.length), 'buffer').copy(pads.outer, BLOCK_BYTES);
+  return hash('sha256', pads.outer, 'buffer');
 }
 
 /**
@@ -57,8 +84,6 @@ export function hmacSha256(key: Buffer, message: Buffer): Buffer {
  * hash suffices here; the domain tag keeps session ids from ever equalling some other hash of the same text.
  */
 export function sessionIdFor(visitorId: string, startedAt: number): string {
-  const digest = createHash('sha256')
-    .update(`sightline-session\u0000${visitorId}\u0000${String(startedAt)}`)
-    .digest();
+  const digest = hash('sha256', `sightline-session\u0000${visitorId}\u0000${String(startedAt)}`, 'buffer');
   return digest.readBigUInt64BE(0).toString();
 }

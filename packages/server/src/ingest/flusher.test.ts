@@ -122,6 +122,32 @@ describe('flusher', () => {
     expectEachOnce(await storedCounts(store), appended);
   });
 
+  it('starts a tick every interval even when inserts are slow, so events do not wait an extra insert', async () => {
+    const store = await freshStore();
+    const journal = await openJournal(journalDir());
+    const starts: number[] = [];
+    const slow: Pick<EventStore, 'insertBatch'> = {
+      async insertBatch(batch, token) {
+        starts.push(performance.now());
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        await store.insertBatch(batch, token);
+      },
+    };
+    const flusher = createFlusher({ journal, store: slow, intervalMs: 400, batchMax: 50_000 });
+    flusher.start();
+    const until = Date.now() + 2200;
+    while (Date.now() < until) {
+      await journal.append(sampleEventRows(5));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await flusher.stop();
+    const gaps = starts.slice(1, -1).map((at, index) => at - (starts[index] as number));
+    gaps.sort((a, b) => a - b);
+    // Counted from the start of the previous tick: about 400 ms apart, not 400 ms after each ~250 ms insert.
+    expect(gaps.length).toBeGreaterThanOrEqual(2);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(560);
+  });
+
   it('retries a failing insert with the same batch and token until it succeeds, dropping nothing', async () => {
     const store = await freshStore();
     const journal = await openJournal(journalDir());

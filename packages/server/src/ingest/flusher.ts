@@ -118,13 +118,19 @@ export function createFlusher(options: FlusherOptions): Flusher {
     return next;
   }
 
-  function schedule() {
+  /**
+   * Ticks start every intervalMs, counted from the start of the previous one: an event waits at most about one
+   * interval plus one insert to become queryable, however long the inserts take. When draining takes longer than the
+   * interval (a backlog), the next tick starts as soon as it ends.
+   */
+  function schedule(delayMs = intervalMs) {
     if (stopping) return;
     timer = setTimeout(() => {
       timer = undefined;
+      const tickStarted = performance.now();
       const tick = running ? drainChain : runDrain(true);
-      void tick.finally(schedule);
-    }, intervalMs);
+      void tick.finally(() => schedule(Math.max(0, intervalMs - (performance.now() - tickStarted))));
+    }, delayMs);
     // The HTTP server keeps the process alive; a pending flush must not keep it from exiting after shutdown.
     timer.unref();
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import type { EventRow } from '../domain/event.js';
 import { eventInsertJson, eventRowFromInsertJson, findEventRowProblem } from '../storage/events/event-row.js';
 import type { EncodedEventRows } from '../storage/events/event-store.js';
@@ -301,20 +302,30 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
     }
 
     function encode(rows: readonly EventRow[]): Buffer {
-      const parts: Buffer[] = [];
-      for (const row of rows) {
+      // The record is the insert's JSONCompactEachRow line, so flushing is a byte copy (see readRange). All records
+      // go into one buffer, written in place: a header and a payload buffer per row, then a concat, cost more.
+      const lines: string[] = new Array(rows.length);
+      let size = 0;
+      for (let index = 0; index < rows.length; index++) {
+        const row = rows[index] as EventRow;
         const problem = findEventRowProblem(row);
         if (problem) throw problem;
-        // The record is the insert's JSONCompactEachRow line, so flushing is a byte copy (see readRange).
-        const payload = Buffer.from(eventInsertJson(row), 'utf8');
-        if (payload.length > MAX_RECORD_BYTES)
-          throw new RangeError(`An event row of ${payload.length} bytes exceeds the journal's record limit`);
-        const header = Buffer.allocUnsafe(HEADER_BYTES);
-        header.writeUInt32BE(payload.length, 0);
-        header.writeUInt32BE(crc32(payload), 4);
-        parts.push(header, payload);
+        const line = eventInsertJson(row);
+        const length = Buffer.byteLength(line, 'utf8');
+        if (length > MAX_RECORD_BYTES)
+          throw new RangeError(`An event row of ${length} bytes exceeds the journal's record limit`);
+        lines[index] = line;
+        size += HEADER_BYTES + length;
       }
-      return Buffer.concat(parts);
+      const data = Buffer.allocUnsafe(size);
+      let offset = 0;
+      for (const line of lines) {
+        const length = data.write(line, offset + HEADER_BYTES, 'utf8');
+        data.writeUInt32BE(length, offset);
+        data.writeUInt32BE(crc32(data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length)), offset + 4);
+        offset += HEADER_BYTES + length;
+      }
+      return data;
     }
 
     async function rotate(): Promise<void> {
@@ -383,25 +394,30 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
     }
 
     /**
-     * Reads whole records from `from`, never past `limit`, at most `maxRows` of them. Reads in chunks, so a small
-     * batch does not pull a large backlog into memory.
+     * Reads whole records from `from`, never past `limit`, at most `maxRows` of them, as the insert payload (records
+     * joined by newlines). Reads in chunks, so a small batch does not pull a large backlog into memory, and copies
+     * each checked record straight into the payload: no buffer per record, no second pass to join them.
      */
     async function readRange(segment: Segment, from: number, limit: number, maxRows: number) {
       const handle = await open(segment.path, fsConstants.O_RDONLY);
       try {
-        const rows: Buffer[] = [];
+        const payloads: Buffer[] = [];
+        let count = 0;
         let position = from;
         let consumed = from;
         let carry = Buffer.alloc(0);
-        while (rows.length < maxRows && position < limit) {
+        while (count < maxRows && position < limit) {
           const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit - position));
           const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
           if (bytesRead === 0) break;
           position += bytesRead;
           const data =
             carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+          // A record's payload plus its newline is never longer than the record with its 8-byte header.
+          const out = Buffer.allocUnsafe(data.length);
+          let written = 0;
           let offset = 0;
-          while (rows.length < maxRows && offset + HEADER_BYTES <= data.length) {
+          while (count < maxRows && offset + HEADER_BYTES <= data.length) {
             const size = data.readUInt32BE(offset);
             const end = offset + HEADER_BYTES + size;
             if (size > MAX_RECORD_BYTES)
@@ -411,13 +427,18 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
             if (crc32(payload) !== data.readUInt32BE(offset + 4)) {
               throw new Error(`Journal segment ${segment.id} is corrupt at offset ${consumed}`);
             }
-            rows.push(payload);
+            // Line-delimited JSON: JSON.stringify never emits a raw newline inside a record.
+            if (count > 0) out[written++] = NEWLINE;
+            written += payload.copy(out, written);
+            count++;
             offset = end;
             consumed += HEADER_BYTES + size;
           }
+          if (written > 0) payloads.push(out.subarray(0, written));
           carry = data.subarray(offset);
         }
-        return { rows: joinLines(rows), count: rows.length, end: consumed };
+        const rows = payloads.length === 1 ? (payloads[0] as Buffer) : Buffer.concat(payloads);
+        return { rows, count, end: consumed };
       } finally {
         await handle.close();
       }
@@ -536,17 +557,8 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
   }
 }
 
-const NEWLINE = Buffer.from('\n');
-
-/** Line-delimited JSON: records joined by newlines (JSON.stringify never emits a raw newline inside a record). */
-function joinLines(records: Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  records.forEach((record, index) => {
-    if (index > 0) parts.push(NEWLINE);
-    parts.push(record);
-  });
-  return Buffer.concat(parts);
-}
+/** Separates records in the insert payload. */
+const NEWLINE = 0x0a;
 
 function segmentPath(dir: string, id: number): string {
   return join(dir, `segment-${String(id).padStart(16, '0')}.log`);
@@ -720,8 +732,16 @@ const CRC_TABLES = (() => {
   ];
 })();
 
-/** CRC-32 (IEEE 802.3, as zlib and gzip compute it). zlib.crc32 only exists from Node 22. */
+/** zlib's own CRC-32 (Node 20.15 and later): about 3x faster than the tables below on a journal record. */
+const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+/** CRC-32 (IEEE 802.3, as zlib and gzip compute it): zlib's where Node has it, else computed here. */
 export function crc32(data: Uint8Array): number {
+  return zlibCrc32 === undefined ? crc32Tables(data) : zlibCrc32(data);
+}
+
+/** CRC-32 with the slicing-by-8 tables; for Node versions without zlib.crc32, and to check it against. */
+export function crc32Tables(data: Uint8Array): number {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = CRC_TABLES;
   let crc = 0xffffffff;
   let i = 0;

@@ -194,12 +194,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return done();
   }
 
+  if (onDrop === undefined) return { process: run };
   return {
-    async process(raw, ctx) {
-      const results = await run(raw, ctx);
-      if (onDrop !== undefined) for (const result of results) if (!result.ok) onDrop(result.reason);
-      return results;
-    },
+    process: (raw, ctx) =>
+      run(raw, ctx).then((results) => {
+        for (const result of results) if (!result.ok) onDrop(result.reason);
+        return results;
+      }),
   };
 }
 

@@ -1,6 +1,7 @@
+import { isIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CountryDatabase, createGeoLocator, normaliseIp } from './geo.js';
+import { type CountryDatabase, createGeoLocator, dottedQuadNumber, normaliseIp } from './geo.js';
 
 /** A stand-in database that records what it was asked. */
 function fakeDatabase(table: Record<string, string>): {
@@ -119,5 +120,36 @@ describe('normaliseIp', () => {
     expect(normaliseIp('64:ff9b::8.8.8.8')).toBe('8.8.8.8');
     expect(normaliseIp(' 8.8.8.8 ')).toBe('8.8.8.8');
     expect(normaliseIp('8.8.8.8:443')).toBe('');
+  });
+});
+
+describe('dottedQuadNumber', () => {
+  it('accepts exactly what node:net accepts as IPv4, with its numeric value', () => {
+    const nearIp = fc.stringMatching(/^[0-9.]{0,16}$/);
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV4Extended(), nearIp, fc.string({ maxLength: 16 })), (text) => {
+        const value = dottedQuadNumber(text);
+        expect(value !== -1).toBe(isIPv4(text));
+        if (value !== -1) {
+          const parts = text.split('.').map(Number);
+          expect(value).toBe(
+            (((parts[0] ?? 0) * 256 + (parts[1] ?? 0)) * 256 + (parts[2] ?? 0)) * 256 + (parts[3] ?? 0),
+          );
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    for (const text of [
+      '0.0.0.0',
+      '255.255.255.255',
+      '1.2.3.04',
+      '256.1.1.1',
+      '1.2.3',
+      '1.2.3.4.',
+      ' 1.2.3.4',
+      '1..2.3',
+    ]) {
+      expect(dottedQuadNumber(text) !== -1, text).toBe(isIPv4(text));
+    }
   });
 });

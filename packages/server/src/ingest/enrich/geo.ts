@@ -59,11 +59,14 @@ const NON_PUBLIC_IPV4: ReadonlyArray<readonly [string, number]> = [
   ['240.0.0.0', 4],
 ];
 
-function nonPublicRanges(): { check(ip: string, family: 'ipv4' | 'ipv6'): boolean } {
+function nonPublicRanges(): {
+  check(ip: string, family: 'ipv4' | 'ipv6'): boolean;
+  checkIpv4(value: number): boolean;
+} {
   // IPv4 is checked arithmetically: BlockList builds a SocketAddress per call, which showed in ingestion profiles.
   const ipv4 = NON_PUBLIC_IPV4.map(([net, prefix]) => {
     const shift = 32 - prefix;
-    return { shift, network: ipv4Number(net) >>> shift };
+    return { shift, network: dottedQuadNumber(net) >>> shift };
   });
   const ipv6 = new BlockList();
   for (const [net, prefix] of [
@@ -77,20 +80,47 @@ function nonPublicRanges(): { check(ip: string, family: 'ipv4' | 'ipv6'): boolea
   ] as const) {
     ipv6.addSubnet(net, prefix, 'ipv6');
   }
+  function checkIpv4(value: number): boolean {
+    for (const { shift, network } of ipv4) if (value >>> shift === network) return true;
+    return false;
+  }
   return {
     check(ip, family) {
       if (family === 'ipv6') return ipv6.check(ip, 'ipv6');
-      const value = ipv4Number(ip);
-      return ipv4.some(({ shift, network }) => value >>> shift === network);
+      return checkIpv4(dottedQuadNumber(ip));
     },
+    checkIpv4,
   };
 }
 
-/** Dotted quad → unsigned 32-bit number; the caller has checked it is an IPv4 address. */
-function ipv4Number(ip: string): number {
+/**
+ * A dotted-quad IPv4 address as an unsigned 32-bit number, or -1 for anything else: exactly the strings node:net's
+ * isIPv4 accepts (four decimal parts 0–255, no leading zeros, nothing around them). One pass over the characters,
+ * no allocation: every event's address goes through here.
+ */
+export function dottedQuadNumber(ip: string): number {
+  if (typeof ip !== 'string' || ip.length < 7 || ip.length > 15) return -1;
   let value = 0;
-  for (const part of ip.split('.')) value = value * 256 + Number(part);
-  return value >>> 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39 || (digits === 1 && part === 0)) return -1;
+    part = part * 10 + (c - 0x30);
+    digits++;
+    if (part > 255) return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
 }
 
 /**
@@ -125,11 +155,17 @@ export function createGeoLocator(options: GeoLocatorOptions = {}): GeoLocator {
   }
 
   function fromDatabase(rawIp: string): string {
+    // The common case, a plain dotted quad, is already normal: checked and looked up without normaliseIp's work.
+    const ipv4 = dottedQuadNumber(rawIp);
+    if (ipv4 !== -1) return nonPublic.checkIpv4(ipv4) ? '' : countryOf(openDatabase()?.lookup(rawIp)?.country);
     const ip = normaliseIp(rawIp);
     if (ip === '') return '';
     const family = isIPv4(ip) ? 'ipv4' : 'ipv6';
     if (nonPublic.check(ip, family)) return '';
-    const country = openDatabase()?.lookup(ip)?.country;
+    return countryOf(openDatabase()?.lookup(ip)?.country);
+  }
+
+  function countryOf(country: unknown): string {
     return typeof country === 'string' && COUNTRY_CODE.test(country) && !NOT_A_COUNTRY.has(country) ? country : '';
   }
 

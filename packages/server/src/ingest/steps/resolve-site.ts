@@ -29,6 +29,9 @@ interface CacheEntry {
   expiresAt: number;
 }
 
+/** Distinct domain spellings whose normalised cache key is remembered (a flood of made-up names just refills it). */
+const DOMAIN_KEYS_MAX = 1_000;
+
 /**
  * Step 2, resolve site, with a small cache in front of the metadata store: every event needs its site, and a
  * database round trip per pageview would be the ingest path's slowest part.
@@ -36,6 +39,9 @@ interface CacheEntry {
  * Unknown domains are cached too (negative caching), so a flood of events for a site nobody registered costs one
  * lookup per minute, not one per event; a site added in the dashboard is found within the TTL. Concurrent lookups
  * of one key share a single query. The cache holds at most `maxEntries` keys and drops the oldest first.
+ *
+ * A cached answer is given without waiting on anything: resolving is the same work for every event of a site,
+ * so a cache hit costs one map lookup (the domain's normalisation is remembered too), not a chain of promises.
  */
 export function createSiteResolver(deps: {
   sites: SiteLookup;
@@ -48,11 +54,14 @@ export function createSiteResolver(deps: {
   const maxEntries = deps.maxEntries ?? SITE_CACHE_MAX_ENTRIES;
   const cache = new Map<string, CacheEntry>();
   const inFlight = new Map<string, Promise<Site | undefined>>();
+  /** Domain as sent → its cache key (`domain:<normalised>`), or null when it is not a domain. Pure, so never stale. */
+  const domainKeys = new Map<string, string | null>();
 
-  function cached(key: string, load: () => Promise<Site | undefined>): Promise<Site | undefined> {
+  /** The site under `key`: at once when cached, else a promise of the store's answer. */
+  function cached(key: string, load: () => Promise<Site | undefined>): Site | undefined | Promise<Site | undefined> {
     const entry = cache.get(key);
     if (entry !== undefined) {
-      if (entry.expiresAt > clock()) return Promise.resolve(entry.site);
+      if (entry.expiresAt > clock()) return entry.site;
       cache.delete(key);
     }
     const pending = inFlight.get(key);
@@ -73,45 +82,90 @@ export function createSiteResolver(deps: {
     return loading;
   }
 
-  async function byDomain(name: string): Promise<SiteResolution> {
-    const domain = normalizeDomain(name);
-    if (domain === undefined) return drop('unknown_site', `"${cleanString(name, 253)}" is not a domain`);
-    const site = await cached(`domain:${domain}`, () => sites.findByDomain(domain));
-    return site === undefined ? drop('unknown_site', `no site is registered for ${domain}`) : { ok: true, site };
+  function domainKey(name: string): string | null {
+    let key = domainKeys.get(name);
+    if (key === undefined) {
+      const domain = normalizeDomain(name);
+      key = domain === undefined ? null : `domain:${domain}`;
+      if (domainKeys.size >= DOMAIN_KEYS_MAX) domainKeys.clear();
+      domainKeys.set(name, key);
+    }
+    return key;
+  }
+
+  function byDomain(name: string): SiteResolution | Promise<SiteResolution> {
+    const key = domainKey(name);
+    if (key === null) return drop('unknown_site', `"${cleanString(name, 253)}" is not a domain`);
+    const domain = key.slice('domain:'.length);
+    const found = cached(key, () => sites.findByDomain(domain));
+    const answer = (site: Site | undefined): SiteResolution =>
+      site === undefined ? drop('unknown_site', `no site is registered for ${domain}`) : { ok: true, site };
+    return found instanceof Promise ? found.then(answer) : answer(found);
+  }
+
+  function resolveNow(raw: RawEvent, pageHostname: string): SiteResolution[] | Promise<SiteResolution[]> {
+    if (raw.siteId !== undefined) {
+      const id = raw.siteId;
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+        return [drop('unknown_site', 'site id is not valid')];
+      const answer = (site: Site | undefined): SiteResolution[] => [
+        site === undefined ? drop('unknown_site', `no site has id ${id}`) : { ok: true, site },
+      ];
+      const found = cached(`id:${id}`, () => sites.findById(id));
+      return found instanceof Promise ? found.then(answer) : answer(found);
+    }
+
+    if (raw.sitePublicId !== undefined) {
+      const publicId = typeof raw.sitePublicId === 'string' ? raw.sitePublicId.trim().toLowerCase() : '';
+      if (publicId === '' || publicId.length > 64) return [drop('unknown_site', 'website id is not valid')];
+      const answer = (site: Site | undefined): SiteResolution[] => [
+        site === undefined ? drop('unknown_site', `no site has id ${publicId}`) : { ok: true, site },
+      ];
+      const found = cached(`public:${publicId}`, () => sites.findByPublicId(publicId));
+      return found instanceof Promise ? found.then(answer) : answer(found);
+    }
+
+    const names: string[] = [];
+    if (Array.isArray(raw.domains)) {
+      for (const name of raw.domains) {
+        if (names.length >= MAX_SITES_PER_EVENT) break;
+        if (typeof name === 'string' && name.trim() !== '') names.push(name);
+      }
+    }
+    if (names.length === 0) names.push(pageHostname);
+
+    if (names.length === 1) {
+      const only = byDomain(names[0] as string);
+      return only instanceof Promise ? only.then((resolution) => [resolution]) : [only];
+    }
+    const resolutions = names.map(byDomain);
+    return resolutions.some((resolution) => resolution instanceof Promise)
+      ? Promise.all(resolutions).then(oncePerSite)
+      : oncePerSite(resolutions as SiteResolution[]);
   }
 
   return {
-    async resolve(raw, pageHostname) {
-      if (raw.siteId !== undefined) {
-        const id = raw.siteId;
-        if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
-          return [drop('unknown_site', 'site id is not valid')];
-        const site = await cached(`id:${id}`, () => sites.findById(id));
-        return [site === undefined ? drop('unknown_site', `no site has id ${id}`) : { ok: true, site }];
+    resolve(raw, pageHostname) {
+      try {
+        const resolutions = resolveNow(raw, pageHostname);
+        return resolutions instanceof Promise ? resolutions : Promise.resolve(resolutions);
+      } catch (error) {
+        return Promise.reject(error);
       }
-
-      if (raw.sitePublicId !== undefined) {
-        const publicId = typeof raw.sitePublicId === 'string' ? raw.sitePublicId.trim().toLowerCase() : '';
-        if (publicId === '' || publicId.length > 64) return [drop('unknown_site', 'website id is not valid')];
-        const site = await cached(`public:${publicId}`, () => sites.findByPublicId(publicId));
-        return [site === undefined ? drop('unknown_site', `no site has id ${publicId}`) : { ok: true, site }];
-      }
-
-      const names = Array.isArray(raw.domains)
-        ? raw.domains.filter((name): name is string => typeof name === 'string' && name.trim() !== '')
-        : [];
-      if (names.length === 0) names.push(pageHostname);
-
-      const results: SiteResolution[] = [];
-      const seenSites = new Set<number>();
-      for (const resolution of await Promise.all(names.slice(0, MAX_SITES_PER_EVENT).map(byDomain))) {
-        if (resolution.ok) {
-          if (seenSites.has(resolution.site.id)) continue;
-          seenSites.add(resolution.site.id);
-        }
-        results.push(resolution);
-      }
-      return results;
     },
   };
+}
+
+/** Two names of one site (`example.com`, `www.example.com`) give one entry, the first. */
+function oncePerSite(resolutions: SiteResolution[]): SiteResolution[] {
+  const results: SiteResolution[] = [];
+  const seenSites = new Set<number>();
+  for (const resolution of resolutions) {
+    if (resolution.ok) {
+      if (seenSites.has(resolution.site.id)) continue;
+      seenSites.add(resolution.site.id);
+    }
+    results.push(resolution);
+  }
+  return results;
 }
