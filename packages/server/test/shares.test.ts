@@ -109,7 +109,8 @@ describe('shared links', () => {
     expect(unlocked.status).toBe(204);
     const setCookie = unlocked.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(new RegExp(`^sl_share_${share.id}=sl_share_[0-9A-Za-z]{40}; `));
-    for (const attribute of [`Path=/api/share/${share.slug}`, 'HttpOnly', 'SameSite=Lax', 'Max-Age=43200', 'Secure']) {
+    // SameSite=None (with Secure): a shared dashboard embedded in another site's page must still get its cookie.
+    for (const attribute of [`Path=/api/share/${share.slug}`, 'HttpOnly', 'SameSite=None', 'Max-Age=43200', 'Secure']) {
       expect(setCookie.split('; ')).toContain(attribute);
     }
     const cookie = setCookie.split(';')[0] ?? '';
