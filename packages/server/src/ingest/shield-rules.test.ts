@@ -192,6 +192,7 @@ describe('compileShields', () => {
     const compiled = rules(['path', pattern]);
     const started = performance.now();
     expect(compiled.match(subject({ pathname: `/${'a'.repeat(2000)}` }))).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(250);
+    // Linear matching takes a few ms; a backtracking regex took minutes. The bound only tells the two apart.
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

@@ -175,7 +175,8 @@ describe('Redis state store: when Redis is not there', () => {
     for (const call of calls) {
       const later = await timed(call);
       expect(rejection(later.result)).toBeInstanceOf(StateStoreUnavailableError);
-      expect(later.ms).toBeLessThan(200);
+      // far below the command timeout; generous, so a busy machine does not fail it
+      expect(later.ms).toBeLessThan(1_000);
     }
 
     const health = await store.health();
@@ -226,7 +227,7 @@ describe('Redis state store: when Redis is not there', () => {
     expect(await eventually(async () => !(await store.health()).ok, 2_000)).toBe(true);
     const during = await timed(() => store.get('before'));
     expect(rejection(during.result)).toBeInstanceOf(StateStoreUnavailableError);
-    expect(during.ms).toBeLessThan(200);
+    expect(during.ms).toBeLessThan(1_000);
     await sleep(1_000); // several reconnect attempts fail meanwhile
     expect(events).toHaveLength(1);
     expect(events[0]).toMatch(/^lost: /);
@@ -279,7 +280,7 @@ describe('Redis state store: closing', () => {
   it('closes at once a store that never connected', async () => {
     const store = open();
     const close = await timed(() => store.close());
-    expect(close.ms).toBeLessThan(100);
+    expect(close.ms).toBeLessThan(1_000);
   });
 });
 
