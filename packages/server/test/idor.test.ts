@@ -358,194 +358,199 @@ async function expectRefused(caller: Caller, route: Route, victim: Fixture, requ
   if (before !== undefined) expect(await snapshot(victim), `${where} changed the other account's data`).toBe(before);
 }
 
-beforeAll(async () => {
-  ({ app, drop } = await startSiteApp(META_ENGINES[0]!, tempDataDir('sightline-idor-')));
-  a = await makeFixture('a');
-  b = await makeFixture('b');
-});
+// chDB opens one data directory per process: both engines' apps share it (events apart by database).
+const DATA_DIR = tempDataDir('sightline-idor-');
 
-afterAll(async () => {
-  await app?.close();
-  await drop?.();
-});
-
-describe('IDOR sweep', () => {
-  it('finds the site routes of every part of the API in the route table', () => {
-    const routes = routeTable(app);
-    const swept = routes
-      .filter((route) => isSiteRoute(route) || isStatsRoute(route))
-      .map((r) => `${r.method} ${r.path}`);
-    // The sweep must never silently shrink: these are the routes this part of the API is known to have.
-    for (const known of [
-      'GET /api/sites/:siteId',
-      'PATCH /api/sites/:siteId',
-      'DELETE /api/sites/:siteId',
-      'POST /api/sites/:siteId/transfer',
-      'GET /api/sites/:siteId/snippet',
-      'GET /api/sites/:siteId/installation',
-      'GET /api/sites/:siteId/summary',
-      'GET /api/sites/:siteId/members',
-      'PATCH /api/sites/:siteId/members/:userId',
-      'DELETE /api/sites/:siteId/members/:userId',
-      'POST /api/sites/:siteId/invitations',
-      'DELETE /api/sites/:siteId/invitations/:id',
-      'GET /api/sites/:siteId/shares',
-      'POST /api/sites/:siteId/shares',
-      'DELETE /api/sites/:siteId/shares/:id',
-      'GET /api/sites/:siteId/goals',
-      'POST /api/sites/:siteId/goals',
-      'DELETE /api/sites/:siteId/goals/:id',
-      'GET /api/sites/:siteId/funnels',
-      'POST /api/sites/:siteId/funnels',
-      'DELETE /api/sites/:siteId/funnels/:id',
-    ]) {
-      expect(swept).toContain(known);
-    }
-    expect(swept.length).toBeGreaterThanOrEqual(21);
+describe.each(META_ENGINES)('on $name', (engine) => {
+  beforeAll(async () => {
+    ({ app, drop } = await startSiteApp(engine, DATA_DIR));
+    a = await makeFixture('a');
+    b = await makeFixture('b');
   });
 
-  it("refuses every site route for another account's site and its objects, and changes nothing", async () => {
-    const callers = [sessionCaller(a), keyCaller(await a.apiKey(API_KEY_SCOPES))];
-    const routes = routeTable(app).filter(isSiteRoute);
-    const before = await snapshot(b);
-    let requests = 0;
-    for (const caller of callers) {
-      for (const route of routes) {
-        // B's site with B's ids.
-        await expectRefused(caller, route, b, requestFor(route, concretePath(route, b.site.id, b)));
-        requests++;
-        // A's own site (where A is owner) with B's ids: an object of another site is not found through it.
-        if (route.path.replace('/api/sites/:siteId', '').includes('/:')) {
-          await expectRefused(caller, route, b, requestFor(route, concretePath(route, a.site.id, b)));
-          requests++;
-        }
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  describe('IDOR sweep', () => {
+    it('finds the site routes of every part of the API in the route table', () => {
+      const routes = routeTable(app);
+      const swept = routes
+        .filter((route) => isSiteRoute(route) || isStatsRoute(route))
+        .map((r) => `${r.method} ${r.path}`);
+      // The sweep must never silently shrink: these are the routes this part of the API is known to have.
+      for (const known of [
+        'GET /api/sites/:siteId',
+        'PATCH /api/sites/:siteId',
+        'DELETE /api/sites/:siteId',
+        'POST /api/sites/:siteId/transfer',
+        'GET /api/sites/:siteId/snippet',
+        'GET /api/sites/:siteId/installation',
+        'GET /api/sites/:siteId/summary',
+        'GET /api/sites/:siteId/members',
+        'PATCH /api/sites/:siteId/members/:userId',
+        'DELETE /api/sites/:siteId/members/:userId',
+        'POST /api/sites/:siteId/invitations',
+        'DELETE /api/sites/:siteId/invitations/:id',
+        'GET /api/sites/:siteId/shares',
+        'POST /api/sites/:siteId/shares',
+        'DELETE /api/sites/:siteId/shares/:id',
+        'GET /api/sites/:siteId/goals',
+        'POST /api/sites/:siteId/goals',
+        'DELETE /api/sites/:siteId/goals/:id',
+        'GET /api/sites/:siteId/funnels',
+        'POST /api/sites/:siteId/funnels',
+        'DELETE /api/sites/:siteId/funnels/:id',
+      ]) {
+        expect(swept).toContain(known);
       }
-    }
-    expect(requests).toBeGreaterThan(routes.length * 2);
-    expect(await snapshot(b)).toBe(before);
-    // A's own site still works for A: the refusals above were about ownership, not a broken route.
-    await expectStatus(await a.client.fetch(`/api/sites/${a.site.id}/goals`), 200);
-  });
-
-  it("refuses every stats route for another account's site, by id or by domain", async () => {
-    const callers = [sessionCaller(a), keyCaller(await a.apiKey(API_KEY_SCOPES))];
-    const routes = routeTable(app).filter(isStatsRoute);
-    expect(routes.length).toBeGreaterThan(0);
-    for (const caller of callers) {
-      for (const route of routes) {
-        for (const siteRef of [String(b.site.id), b.site.domain]) {
-          const overrides: Record<string, unknown> = { site_id: siteRef };
-          // What each stats body needs to be a valid request (the contract's shapes), so only access can refuse it.
-          if (route.method === 'GET') overrides.date_range = '7d';
-          else if (route.path.endsWith('/funnel'))
-            Object.assign(overrides, { funnel_id: b.ids.funnels, date_range: '7d' });
-          else Object.assign(overrides, { metrics: ['visitors'], date_range: '7d' });
-          await expectRefused(caller, route, b, requestFor(route, route.path, overrides));
-        }
-      }
-    }
-  });
-
-  it('answers a site id that names no site of the caller with a 4xx, never an error', async () => {
-    const routes = routeTable(app).filter(isSiteRoute);
-    for (const ref of ['9999999999', '0', '-1', 'abc', '1%20OR%201=1', b.site.domain, '%00']) {
-      for (const route of routes) {
-        const request = requestFor(
-          route,
-          concretePath(route, b.site.id, b).replace(`/api/sites/${b.site.id}`, `/api/sites/${ref}`),
-        );
-        const response = await a.client.fetch(request.path, request.init);
-        expect([400, 404], `${route.method} ${request.path}: ${await response.text()}`).toContain(response.status);
-      }
-    }
-  });
-
-  it("refuses account routes that name another account's key or session", async () => {
-    const routes = routeTable(app).filter(isAccountItemRoute);
-    for (const route of routes) {
-      await expectRefused(sessionCaller(a), route, b, requestFor(route, concretePath(route, 0, b)));
-    }
-  });
-});
-
-describe('roles and scopes', () => {
-  it('a viewer can change nothing on the site: every changing site route answers 403', async () => {
-    const viewer: Caller = { name: 'viewer', request: (path, init) => b.viewer.fetch(path, init) };
-    const routes = routeTable(app).filter((route) => isSiteRoute(route) && MUTATING.has(route.method));
-    expect(routes.length).toBeGreaterThan(10);
-    for (const route of routes) {
-      // Ids of B's site; the member id is the owner's (a viewer may only remove themselves).
-      const targets = { ...b, ids: { ...b.ids, members: b.client.user.id } };
-      const request = requestFor(route, concretePath(route, b.site.id, targets));
-      const before = await snapshot(b);
-      const response = await viewer.request(request.path, request.init);
-      expect(response.status, `viewer ${route.method} ${request.path}: ${await response.text()}`).toBe(403);
-      expect(await snapshot(b)).toBe(before);
-    }
-  });
-
-  it('an admin cannot delete or transfer the site', async () => {
-    const admin = await signedInAs(app, 'admin-b@example.com');
-    await app.server.stores.meta.members.upsert(b.site.id, admin.user.id, 'admin');
-    const before = await snapshot(b);
-    await expectError(await admin.fetch(`/api/sites/${b.site.id}`, { method: 'DELETE' }), 403, /owner/);
-    await expectError(
-      await admin.fetch(`/api/sites/${b.site.id}/transfer`, { body: { email: 'admin-b@example.com' } }),
-      403,
-      /owner/,
-    );
-    expect(await snapshot(b)).toBe(before);
-    await app.server.stores.meta.members.remove(b.site.id, admin.user.id);
-  });
-
-  it('API keys act only within their scopes', async () => {
-    const statsOnly = keyCaller(await a.apiKey(['stats:read']));
-    const readOnly = keyCaller(await a.apiKey(['sites:read']));
-    const writer = keyCaller(await a.apiKey(['sites:read', 'sites:write']));
-
-    await expectError(await statsOnly.request('/api/sites', { method: 'GET' }), 403, /sites:read scope/);
-    await expectError(await statsOnly.request(`/api/sites/${a.site.id}`, { method: 'GET' }), 403, /sites:read scope/);
-    expect(await expectStatus(await readOnly.request(`/api/sites/${a.site.id}`, { method: 'GET' }), 200)).toMatchObject(
-      {
-        id: a.site.id,
-      },
-    );
-    await expectError(
-      await readOnly.request('/api/sites', { method: 'POST', body: { domain: 'keyed.example' } }),
-      403,
-      /sites:write scope/,
-    );
-
-    // Every changing route of A's own site refuses a key without sites:write, and changes nothing.
-    const routes = routeTable(app).filter((route) => isSiteRoute(route) && MUTATING.has(route.method));
-    for (const route of routes) {
-      const request = requestFor(route, concretePath(route, a.site.id, a));
-      const before = await snapshot(a);
-      const response = await readOnly.request(request.path, request.init);
-      expect(response.status, `sites:read key ${route.method} ${request.path}: ${await response.text()}`).toBe(403);
-      expect(await snapshot(a)).toBe(before);
-    }
-
-    const created = await expectStatus<{ id: number; role: string }>(
-      await writer.request('/api/sites', { method: 'POST', body: { domain: 'keyed.example' } }),
-      201,
-    );
-    expect(created.role).toBe('owner');
-
-    // Unknown, malformed and expired keys are not keys at all.
-    const meta = app.server.stores.meta;
-    const tokens = createTokens({ key: deriveTokenKey(app.config.secretKey) });
-    const stale = tokens.newToken(TOKEN_PREFIXES.apiKey);
-    await meta.apiKeys.create({
-      userId: a.client.user.id,
-      name: 'expired',
-      lookupId: stale.lookupId,
-      hash: stale.hash,
-      scopes: [...API_KEY_SCOPES],
-      expiresAt: new Date(Date.now() - 1000),
+      expect(swept.length).toBeGreaterThanOrEqual(21);
     });
-    for (const token of [stale.token, tokens.newToken(TOKEN_PREFIXES.apiKey).token, 'not-a-key']) {
-      await expectError(await keyCaller(token).request('/api/sites', { method: 'GET' }), 401, /API key is not valid/);
-    }
+
+    it("refuses every site route for another account's site and its objects, and changes nothing", async () => {
+      const callers = [sessionCaller(a), keyCaller(await a.apiKey(API_KEY_SCOPES))];
+      const routes = routeTable(app).filter(isSiteRoute);
+      const before = await snapshot(b);
+      let requests = 0;
+      for (const caller of callers) {
+        for (const route of routes) {
+          // B's site with B's ids.
+          await expectRefused(caller, route, b, requestFor(route, concretePath(route, b.site.id, b)));
+          requests++;
+          // A's own site (where A is owner) with B's ids: an object of another site is not found through it.
+          if (route.path.replace('/api/sites/:siteId', '').includes('/:')) {
+            await expectRefused(caller, route, b, requestFor(route, concretePath(route, a.site.id, b)));
+            requests++;
+          }
+        }
+      }
+      expect(requests).toBeGreaterThan(routes.length * 2);
+      expect(await snapshot(b)).toBe(before);
+      // A's own site still works for A: the refusals above were about ownership, not a broken route.
+      await expectStatus(await a.client.fetch(`/api/sites/${a.site.id}/goals`), 200);
+    });
+
+    it("refuses every stats route for another account's site, by id or by domain", async () => {
+      const callers = [sessionCaller(a), keyCaller(await a.apiKey(API_KEY_SCOPES))];
+      const routes = routeTable(app).filter(isStatsRoute);
+      expect(routes.length).toBeGreaterThan(0);
+      for (const caller of callers) {
+        for (const route of routes) {
+          for (const siteRef of [String(b.site.id), b.site.domain]) {
+            const overrides: Record<string, unknown> = { site_id: siteRef };
+            // What each stats body needs to be a valid request (the contract's shapes), so only access can refuse it.
+            if (route.method === 'GET') overrides.date_range = '7d';
+            else if (route.path.endsWith('/funnel'))
+              Object.assign(overrides, { funnel_id: b.ids.funnels, date_range: '7d' });
+            else Object.assign(overrides, { metrics: ['visitors'], date_range: '7d' });
+            await expectRefused(caller, route, b, requestFor(route, route.path, overrides));
+          }
+        }
+      }
+    });
+
+    it('answers a site id that names no site of the caller with a 4xx, never an error', async () => {
+      const routes = routeTable(app).filter(isSiteRoute);
+      for (const ref of ['9999999999', '0', '-1', 'abc', '1%20OR%201=1', b.site.domain, '%00']) {
+        for (const route of routes) {
+          const request = requestFor(
+            route,
+            concretePath(route, b.site.id, b).replace(`/api/sites/${b.site.id}`, `/api/sites/${ref}`),
+          );
+          const response = await a.client.fetch(request.path, request.init);
+          expect([400, 404], `${route.method} ${request.path}: ${await response.text()}`).toContain(response.status);
+        }
+      }
+    });
+
+    it("refuses account routes that name another account's key or session", async () => {
+      const routes = routeTable(app).filter(isAccountItemRoute);
+      for (const route of routes) {
+        await expectRefused(sessionCaller(a), route, b, requestFor(route, concretePath(route, 0, b)));
+      }
+    });
+  });
+
+  describe('roles and scopes', () => {
+    it('a viewer can change nothing on the site: every changing site route answers 403', async () => {
+      const viewer: Caller = { name: 'viewer', request: (path, init) => b.viewer.fetch(path, init) };
+      const routes = routeTable(app).filter((route) => isSiteRoute(route) && MUTATING.has(route.method));
+      expect(routes.length).toBeGreaterThan(10);
+      for (const route of routes) {
+        // Ids of B's site; the member id is the owner's (a viewer may only remove themselves).
+        const targets = { ...b, ids: { ...b.ids, members: b.client.user.id } };
+        const request = requestFor(route, concretePath(route, b.site.id, targets));
+        const before = await snapshot(b);
+        const response = await viewer.request(request.path, request.init);
+        expect(response.status, `viewer ${route.method} ${request.path}: ${await response.text()}`).toBe(403);
+        expect(await snapshot(b)).toBe(before);
+      }
+    });
+
+    it('an admin cannot delete or transfer the site', async () => {
+      const admin = await signedInAs(app, 'admin-b@example.com');
+      await app.server.stores.meta.members.upsert(b.site.id, admin.user.id, 'admin');
+      const before = await snapshot(b);
+      await expectError(await admin.fetch(`/api/sites/${b.site.id}`, { method: 'DELETE' }), 403, /owner/);
+      await expectError(
+        await admin.fetch(`/api/sites/${b.site.id}/transfer`, { body: { email: 'admin-b@example.com' } }),
+        403,
+        /owner/,
+      );
+      expect(await snapshot(b)).toBe(before);
+      await app.server.stores.meta.members.remove(b.site.id, admin.user.id);
+    });
+
+    it('API keys act only within their scopes', async () => {
+      const statsOnly = keyCaller(await a.apiKey(['stats:read']));
+      const readOnly = keyCaller(await a.apiKey(['sites:read']));
+      const writer = keyCaller(await a.apiKey(['sites:read', 'sites:write']));
+
+      await expectError(await statsOnly.request('/api/sites', { method: 'GET' }), 403, /sites:read scope/);
+      await expectError(await statsOnly.request(`/api/sites/${a.site.id}`, { method: 'GET' }), 403, /sites:read scope/);
+      expect(
+        await expectStatus(await readOnly.request(`/api/sites/${a.site.id}`, { method: 'GET' }), 200),
+      ).toMatchObject({
+        id: a.site.id,
+      });
+      await expectError(
+        await readOnly.request('/api/sites', { method: 'POST', body: { domain: 'keyed.example' } }),
+        403,
+        /sites:write scope/,
+      );
+
+      // Every changing route of A's own site refuses a key without sites:write, and changes nothing.
+      const routes = routeTable(app).filter((route) => isSiteRoute(route) && MUTATING.has(route.method));
+      for (const route of routes) {
+        const request = requestFor(route, concretePath(route, a.site.id, a));
+        const before = await snapshot(a);
+        const response = await readOnly.request(request.path, request.init);
+        expect(response.status, `sites:read key ${route.method} ${request.path}: ${await response.text()}`).toBe(403);
+        expect(await snapshot(a)).toBe(before);
+      }
+
+      const created = await expectStatus<{ id: number; role: string }>(
+        await writer.request('/api/sites', { method: 'POST', body: { domain: 'keyed.example' } }),
+        201,
+      );
+      expect(created.role).toBe('owner');
+
+      // Unknown, malformed and expired keys are not keys at all.
+      const meta = app.server.stores.meta;
+      const tokens = createTokens({ key: deriveTokenKey(app.config.secretKey) });
+      const stale = tokens.newToken(TOKEN_PREFIXES.apiKey);
+      await meta.apiKeys.create({
+        userId: a.client.user.id,
+        name: 'expired',
+        lookupId: stale.lookupId,
+        hash: stale.hash,
+        scopes: [...API_KEY_SCOPES],
+        expiresAt: new Date(Date.now() - 1000),
+      });
+      for (const token of [stale.token, tokens.newToken(TOKEN_PREFIXES.apiKey).token, 'not-a-key']) {
+        await expectError(await keyCaller(token).request('/api/sites', { method: 'GET' }), 401, /API key is not valid/);
+      }
+    });
   });
 });
