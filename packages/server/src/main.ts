@@ -232,6 +232,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const address = await app.listen({ port: config.port, host: config.host });
     const port = (app.server.address() as { port: number }).port;
     logger.info({ address, data: config.embedded ? config.dataDir : undefined }, 'Sightline is listening');
+    if ((await stores.meta.users.count()) === 0) {
+      logger.info(`No account yet: open ${config.publicUrl} to create the owner account (first-run setup)`);
+    }
 
     let closing: Promise<void> | undefined;
     const runningFlusher = flusher;
