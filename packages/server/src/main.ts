@@ -225,6 +225,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           mailer,
           audit,
           secureCookies: config.publicUrl.startsWith('https://'),
+          sitesChanged: () => pipeline.forgetSites(),
         });
         registerHomeRoute(instance, { publicUrl: config.publicUrl });
       },

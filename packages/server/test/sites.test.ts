@@ -239,6 +239,10 @@ describe.each(META_ENGINES)('sites on $name', (engine) => {
         visitors24h: 0,
       });
       expect(await expectStatus(await owner.fetch(`/api/sites/${again.id}/goals`), 200)).toEqual({ goals: [] });
+
+      // Ingestion had the old site cached: the next visit must count for the new one, not vanish with the old id.
+      await sendPageview(app, 'doomed.example', '/welcome-back');
+      expect(await storedEventCount(app, again.id)).toBe(1);
     });
   });
 

@@ -37,4 +37,6 @@ export interface ApiContext {
   audit: AuditLog;
   /** True when the instance is served over HTTPS: cookies get `Secure`, responses get HSTS. */
   secureCookies: boolean;
+  /** Tells ingestion that a site was deleted or its domain changed, so it stops resolving the old one at once. */
+  sitesChanged?: () => void;
 }

@@ -150,6 +150,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
         .catch((error: unknown) => {
           throw siteStoreError(error);
         });
+      if (updated !== undefined && updated.domain !== site.domain) ctx.sitesChanged?.();
       if (updated === undefined)
         throw new HttpError(404, `No site ${JSON.stringify(String(site.id))} among your sites`);
       const changed = Object.keys(body).filter((key) => ['name', 'domain', 'timezone', 'isPublic'].includes(key));
@@ -178,6 +179,7 @@ export async function registerSiteRoutes(app: FastifyInstance, ctx: ApiContext):
     async (request, reply) => {
       const { site, principal } = guards.siteOf(request);
       await service.deleteSite(site);
+      ctx.sitesChanged?.();
       await ctx.audit.record(request, {
         userId: principal.user.id,
         siteId: null,

@@ -52,6 +52,8 @@ export interface Pipeline {
    * a store the pipeline depends on (metadata, state) rejects.
    */
   process(raw: RawEvent, ctx: RequestContext): Promise<PipelineResult[]>;
+  /** Drops the cached sites, so a deleted site or a changed domain takes effect on this node at once. */
+  forgetSites(): void;
 }
 
 /**
@@ -194,8 +196,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return done();
   }
 
-  if (onDrop === undefined) return { process: run };
+  const forgetSites = () => resolver.forget();
+  if (onDrop === undefined) return { process: run, forgetSites };
   return {
+    forgetSites,
     process: (raw, ctx) =>
       run(raw, ctx).then((results) => {
         for (const result of results) if (!result.ok) onDrop(result.reason);

@@ -22,6 +22,8 @@ export interface SiteResolver {
    * own hostname (Plausible does the same when `domain` is missing). Two names of one site give one entry.
    */
   resolve(raw: RawEvent, pageHostname: string): Promise<SiteResolution[]>;
+  /** Forgets every cached answer: a site was deleted or its domain changed on this node (others wait out the TTL). */
+  forget(): void;
 }
 
 interface CacheEntry {
@@ -145,6 +147,9 @@ export function createSiteResolver(deps: {
   }
 
   return {
+    forget() {
+      cache.clear();
+    },
     resolve(raw, pageHostname) {
       try {
         const resolutions = resolveNow(raw, pageHostname);
