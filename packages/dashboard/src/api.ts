@@ -456,6 +456,12 @@ export interface StatsApi {
   exportCsv(body: StatsQueryBody): Promise<{ blob: Blob; filename: string | undefined }>;
   /** Address of the whole-site zip (a plain GET, so a link can download it with the cookie). */
   siteExportUrl(siteId: string, dateRange: string): string;
+  /** The site's most used custom property keys in the range (of one event name when given), most used first. */
+  propKeys(siteId: string, dateRange: DateRange, options?: { event?: string; signal?: AbortSignal }): Promise<PropKeys>;
+}
+
+export interface PropKeys {
+  keys: { key: string; events: number }[];
 }
 
 export function statsApi(base = '/api/v2', shared = false): StatsApi {
@@ -473,6 +479,12 @@ export function statsApi(base = '/api/v2', shared = false): StatsApi {
       return { blob: await response.blob(), filename: match?.[1] ? decodeURIComponent(match[1]) : undefined };
     },
     siteExportUrl: (siteId, dateRange) => `${base}/export/site?site_id=${seg(siteId)}&date_range=${seg(dateRange)}`,
+    propKeys(siteId, dateRange, { event, signal } = {}) {
+      // A GET carries two dates as "from,to", as the zip export does.
+      const range = typeof dateRange === 'string' ? dateRange : dateRange.join(',');
+      const eventParam = event ? `&event=${seg(event)}` : '';
+      return get<PropKeys>(`${base}/props?site_id=${seg(siteId)}&date_range=${seg(range)}${eventParam}`, signal);
+    },
   };
 }
 

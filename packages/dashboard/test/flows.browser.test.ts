@@ -174,6 +174,8 @@ describe('a new instance, its first user and first site', () => {
     await goalsCard.getByRole('tab', { name: 'Custom events' }).click();
     await goalsCard.getByText(HOSTILE_EVENT, { exact: true }).waitFor();
     await goalsCard.getByRole('tab', { name: 'Properties' }).click();
+    // The site's property keys are offered to pick from (GET /api/v2/props), with how many events carry each.
+    await expect(goalsCard.locator('datalist option[value="plan"]').textContent()).resolves.toBe('1 event');
     await goalsCard.getByLabel('Custom property').fill('plan');
     await goalsCard.getByRole('button', { name: 'Show' }).click();
     await goalsCard.getByText(HOSTILE_PROP, { exact: true }).waitFor();

@@ -1,8 +1,16 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientFetch, createSignedInClient, startTestApp, type TestApp, type TestClient } from './support/app.js';
+import {
+  addSite,
+  clientFetch,
+  createSignedInClient,
+  startTestApp,
+  type TestApp,
+  type TestClient,
+} from './support/app.js';
 import {
   CHROME_MAC as CHROME_UA,
+  countEvents,
   createApiKey,
   EXPECTED,
   type StatsFixture,
@@ -303,6 +311,59 @@ describe('exports', () => {
   });
 });
 
+describe('GET /api/v2/props', () => {
+  const PROPS_DOMAIN = 'props.example';
+  let propsSiteId: number;
+  const keysOf = async (params: string, client: TestClient = owner) =>
+    (await ok<{ keys: { key: string; events: number }[] }>(await client.fetch(`/api/v2/props?${params}`))).keys;
+
+  beforeAll(async () => {
+    const site = await addSite(app, owner, PROPS_DOMAIN);
+    propsSiteId = site.id;
+    const url = `https://${PROPS_DOMAIN}/docs`;
+    const sent: [string, string, Record<string, string>][] = [
+      ['203.0.114.1', 'Download', { file: 'a.pdf', plan: 'pro' }],
+      ['203.0.114.2', 'Download', { file: 'b.pdf' }],
+      ['203.0.114.3', 'Download', { file: 'a.pdf', author: 'ann' }],
+      ['203.0.114.4', 'Signup', { plan: 'free' }],
+      ['203.0.114.5', 'pageview', { author: 'bob' }],
+      ['203.0.114.6', 'pageview', {}],
+    ];
+    for (const [ip, name, props] of sent) await track(app, ip, { domain: PROPS_DOMAIN, url, name, props });
+    const deadline = Date.now() + 5_000;
+    while ((await countEvents(app, site.id)) < sent.length) {
+      if (Date.now() > deadline) throw new Error('props events did not reach the store');
+      await app.server.flushNow();
+    }
+  });
+
+  it('lists the property keys by how many events carry them, then by key', async () => {
+    expect(await keysOf(`site_id=${PROPS_DOMAIN}&date_range=day`)).toEqual([
+      { key: 'file', events: 3 },
+      { key: 'author', events: 2 },
+      { key: 'plan', events: 2 },
+    ]);
+    expect(await keysOf(`site_id=${propsSiteId}&date_range=day&event=Signup`)).toEqual([{ key: 'plan', events: 1 }]);
+    expect(await keysOf(`site_id=${PROPS_DOMAIN}&date_range=day&event=Nothing`)).toEqual([]);
+    // The default range is the 30 whole days before today, as everywhere in the stats API.
+    expect(await keysOf(`site_id=${PROPS_DOMAIN}`)).toEqual([]);
+    // The stats fixture's site sends no properties, and none of this site's show there.
+    expect(await keysOf(`site_id=${DOMAIN}&date_range=day`)).toEqual([]);
+  });
+
+  it('400s a date range it cannot read, 401s without a session, 404s another account', async () => {
+    const bad = await owner.fetch(`/api/v2/props?site_id=${PROPS_DOMAIN}&date_range=fortnight`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/date_range/);
+    expect((await clientFetch(app.url, `/api/v2/props?site_id=${PROPS_DOMAIN}&date_range=day`)).status).toBe(401);
+    for (const siteId of [PROPS_DOMAIN, String(propsSiteId)]) {
+      const response = await stranger.fetch(`/api/v2/props?site_id=${siteId}&date_range=day`);
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('file');
+    }
+  });
+});
+
 describe('GET /api/v2/site-context', () => {
   it('gives the dashboard the site, its goals and funnels, and the caller role', async () => {
     const answer = await ok<Record<string, unknown>>(await owner.fetch(`/api/v2/site-context?site_id=${DOMAIN}`));
@@ -382,7 +443,9 @@ describe('access', () => {
       '/api/v2/export',
       '/api/v2/export/site',
       '/api/v2/site-context',
+      '/api/v2/props',
       '/api/share/{slug}/v2/query',
+      '/api/share/{slug}/v2/props',
     ]) {
       expect(Object.keys(document.paths)).toContain(path);
     }

@@ -4,7 +4,7 @@ import { hashPassword } from '../src/auth/passwords.js';
 import type { ShareLink } from '../src/domain/account.js';
 import { newShareSlug } from '../src/sites/share-slug.js';
 import { clientFetch, createSignedInClient, startTestApp, type TestApp, type TestClient } from './support/app.js';
-import { EXPECTED, type StatsFixture, seedStatsSite, track } from './support/stats-fixture.js';
+import { countEvents, EXPECTED, type StatsFixture, seedStatsSite, track } from './support/stats-fixture.js';
 
 /**
  * The stats routes behind a shared link or a public dashboard: anyone holding the link reads that one site, and no
@@ -125,6 +125,39 @@ describe('a shared link', () => {
     const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
     expect(strFromU8(files['visitors.csv']!).split('\r\n')[1]).toMatch(new RegExp(`^${today()},5,5,7,`));
     expect(strFromU8(files['pages.csv']!)).not.toContain('/only-here');
+  });
+});
+
+describe('property keys through a shared link', () => {
+  beforeAll(async () => {
+    // Custom events by visitors already counted (same address), so no other figure of either site changes.
+    await track(app, '198.51.100.1', {
+      domain: SHARED,
+      url: `https://${SHARED}/pricing`,
+      name: 'Download',
+      props: { file: 'a.pdf' },
+    });
+    await track(app, '192.0.2.99', {
+      domain: PRIVATE,
+      url: `https://${PRIVATE}/only-here`,
+      name: 'Download',
+      props: { private_key: 'x' },
+    });
+    const deadline = Date.now() + 5_000;
+    while ((await countEvents(app, shared.site.id)) < 9 || (await countEvents(app, privateSite.site.id)) < 10) {
+      if (Date.now() > deadline) throw new Error('props events did not reach the store');
+      await app.server.flushNow();
+    }
+  });
+
+  it("lists its own site's keys only, whatever site_id says", async () => {
+    const answer = await json<{ keys: { key: string; events: number }[] }>(
+      await anonymous(`/api/share/${openLink.slug}/v2/props?site_id=${PRIVATE}&date_range=day`),
+    );
+    expect(answer.keys).toEqual([{ key: 'file', events: 1 }]);
+    const bad = await anonymous(`/api/share/${openLink.slug}/v2/props?date_range=forever`);
+    expect((await json<{ error: string }>(bad, 400)).error).toMatch(/date_range/);
+    expect((await anonymous(`/api/share/${lockedLink.slug}/v2/props?date_range=day`)).status).toBe(401);
   });
 });
 

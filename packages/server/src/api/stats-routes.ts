@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createIpThrottle } from '../auth/ip-throttle.js';
 import type { SiteRole, StoredFunnel, StoredGoal } from '../domain/account.js';
+import { LIMITS } from '../domain/event.js';
 import type { Site } from '../domain/site.js';
 import { HttpError } from '../http/errors.js';
 import {
@@ -12,6 +13,7 @@ import {
   exportCsv,
   parseDateRange,
   parseStatsQuery,
+  resolveDateRange,
   resolveFunnel,
   runFunnel,
   runRealtime,
@@ -88,6 +90,22 @@ const ExportQuerystring = Type.Object({
     Type.String({ description: 'A shortcut (default 30d) or two dates: 2025-01-01,2025-01-31' }),
   ),
 });
+const PropsQuerystring = Type.Object({
+  site_id: Type.String({ description: "The site's domain or numeric id" }),
+  date_range: Type.Optional(
+    Type.String({ description: 'A shortcut (default 30d) or two dates: 2025-01-01,2025-01-31' }),
+  ),
+  event: Type.Optional(
+    Type.String({ maxLength: LIMITS.eventName, description: 'Only keys sent with this event name (e.g. Signup)' }),
+  ),
+});
+const PropsResponse = Type.Object({
+  keys: Type.Array(Type.Object({ key: Type.String(), events: Type.Integer() }), {
+    description: 'The most used custom property keys, by events carrying them, then key',
+  }),
+});
+/** Enough for a picker; a site with more distinct keys is sending values as keys, and the top ones still show. */
+export const MAX_PROP_KEYS = 100;
 const ShareParams = Type.Object({ slug: Type.String({ maxLength: 300 }) });
 
 /** Routes here parse their input themselves (clear messages naming the wrong part); the schemas document them. */
@@ -145,6 +163,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
   const funnelBody = shared ? Type.Omit(FunnelBody, ['site_id']) : FunnelBody;
   const siteQuerystring = shared ? Type.Object({}) : SiteQuerystring;
   const exportQuerystring = shared ? Type.Omit(ExportQuerystring, ['site_id']) : ExportQuerystring;
+  const propsQuerystring = shared ? Type.Omit(PropsQuerystring, ['site_id']) : PropsQuerystring;
   const base = `${gate.prefix}/v2`;
   const common = { validatorCompiler: documentOnly };
 
@@ -286,6 +305,27 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
   );
 
   app.get(
+    `${base}/props`,
+    {
+      ...common,
+      schema: {
+        summary: "The site's most used custom property keys over a date range, optionally of one event",
+        tags,
+        ...params,
+        querystring: propsQuerystring,
+        response: { 200: PropsResponse, ...ERRORS },
+      },
+    },
+    async (request) => {
+      const fixed = await gate.admit(request);
+      const dateRange = clientErrorsSync(() => parseExportRange(queryField(request, 'date_range')));
+      const event = parseEventName(queryField(request, 'event'));
+      const { site } = fixed ?? (await gate.siteFor(request, queryField(request, 'site_id')));
+      return { keys: await clientErrors(() => topPropKeys(ctx, site, dateRange, event)) };
+    },
+  );
+
+  app.get(
     `${base}/site-context`,
     {
       ...common,
@@ -369,6 +409,56 @@ function parseExportRange(value: unknown): DateRangeInput {
   if (typeof value !== 'string') throw new HttpError(400, 'date_range must be given once');
   const parts = value.split(',');
   return parseDateRange(parts.length === 2 ? parts.map((part) => part.trim()) : value, 'date_range');
+}
+
+/** `event` of the props route: absent or empty means every event. */
+function parseEventName(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new HttpError(400, 'event must be given once');
+  if (value.length > LIMITS.eventName) {
+    throw new HttpError(400, `event must be an event name of at most ${LIMITS.eventName} characters`);
+  }
+  return value;
+}
+
+/** Property keys by how many of the site's events in the range carry them (most first, then by key). */
+async function topPropKeys(
+  ctx: ApiContext,
+  site: Site,
+  dateRange: DateRangeInput,
+  event: string | undefined,
+): Promise<{ key: string; events: number }[]> {
+  const store = ctx.events;
+  const range = await resolvePropsRange(ctx, site, dateRange);
+  const rows = await store.query<{ key: string; events: string | number }>(
+    `SELECT key, count() AS events FROM ${store.eventsTable} ARRAY JOIN mapKeys(props) AS key ` +
+      `WHERE site_id = {site:UInt32} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') ` +
+      `AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') AND is_bot = 0` +
+      (event === undefined ? '' : ' AND name = {event:String}') +
+      ' GROUP BY key ORDER BY events DESC, key ASC LIMIT {limit:UInt32}',
+    {
+      site: site.id,
+      from: range.fromMs,
+      to: range.toMs,
+      limit: MAX_PROP_KEYS,
+      ...(event === undefined ? {} : { event }),
+    },
+  );
+  return rows.map((row) => ({ key: String(row.key), events: Number(row.events) || 0 }));
+}
+
+/** As the stats engine does: `all` starts at the site's first event, every other range is date arithmetic. */
+async function resolvePropsRange(ctx: ApiContext, site: Site, input: DateRangeInput) {
+  const context = { timezone: site.timezone, now: ctx.now() };
+  if (input !== 'all') return resolveDateRange(input, context);
+  const rows = await ctx.events.query<{ first: string | number; events: string | number }>(
+    `SELECT toInt64(toUnixTimestamp64Milli(min(ts))) AS first, count() AS events FROM ${ctx.events.eventsTable} ` +
+      'WHERE site_id = {site:UInt32} AND is_bot = 0',
+    { site: site.id },
+  );
+  const row = rows[0];
+  const statsStartMs = row !== undefined && Number(row.events) > 0 ? Number(row.first) : undefined;
+  return resolveDateRange('all', statsStartMs === undefined ? context : { ...context, statsStartMs });
 }
 
 function queryField(request: FastifyRequest, name: string): unknown {

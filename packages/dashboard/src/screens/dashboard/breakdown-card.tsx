@@ -1,10 +1,11 @@
-import { Suspense, useState } from 'react';
+import { Suspense, useId, useState } from 'react';
+import type { PropKeys } from '../../api';
 import { type BarItem, BarList } from '../../components/charts/bar-list';
 import { Button, ErrorMessage, Loading, Tabs } from '../../components/ui';
 import { displayValue } from '../../dashboard-state';
 import { formatMetric, formatNumber, METRIC_COLUMNS } from '../../format';
 import { lazyScreen } from '../../lazy-screen';
-import { settled } from '../../use-resource';
+import { settled, useResource } from '../../use-resource';
 import { type BreakdownCardSpec, type BreakdownTab, PROPS_PREFIX, propsTab, useRowFilter } from './breakdowns';
 import { DetailsModal } from './details-modal';
 import { useReportLoaded } from './load-tracker';
@@ -70,8 +71,21 @@ function ReportSettled({ name }: { name: string }) {
   return null;
 }
 
+/** Keys the picker offers: the site's most used ones in the period. A key not listed can still be typed. */
+function usePropKeys() {
+  const { api, siteId } = useSiteView();
+  const { period } = useDashboardView();
+  const key = `${api.base}|props|${siteId}|${JSON.stringify(period.dateRange)}`;
+  return useResource<PropKeys>(key, (signal) => api.propKeys(siteId, period.dateRange, { signal }), {
+    keepPrevious: true,
+  });
+}
+
 function PropKeyForm({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   const [draft, setDraft] = useState(value);
+  const listId = useId();
+  // Failing to list keys only costs the suggestions: typing a key keeps working, so no error is shown here.
+  const keys = usePropKeys().data?.keys ?? [];
   return (
     <form
       className="prop-key-form"
@@ -85,9 +99,25 @@ function PropKeyForm({ value, onChange }: { value: string; onChange: (value: str
         <input
           value={draft}
           maxLength={300}
-          placeholder="e.g. plan, author, method"
-          onChange={(e) => setDraft(e.target.value)}
+          list={listId}
+          autoComplete="off"
+          placeholder={keys.length > 0 ? 'Pick or type a key' : 'e.g. plan, author, method'}
+          onChange={(e) => {
+            const next = e.target.value;
+            setDraft(next);
+            // A pick from the list (not typing) shows its breakdown at once; typed text waits for "Show".
+            const typed = (e.nativeEvent as InputEvent).inputType;
+            const picked = typed === undefined || typed === 'insertReplacementText';
+            if (picked && keys.some((item) => item.key === next)) onChange(next);
+          }}
         />
+        <datalist id={listId}>
+          {keys.map((item) => (
+            <option key={item.key} value={item.key}>
+              {`${formatNumber(item.events)} ${item.events === 1 ? 'event' : 'events'}`}
+            </option>
+          ))}
+        </datalist>
       </label>
       <Button type="submit" small>
         Show
