@@ -6,6 +6,7 @@ import {
   clickhouseDateTime64,
   describeEventRowProblem,
   eventInsertJson,
+  eventInsertRecord,
   eventRowFromInsertJson,
   findEventRowProblem,
 } from './event-row.js';
@@ -104,6 +105,15 @@ describe('findEventRowProblem', () => {
 });
 
 describe('eventInsertJson (the journal record and insert line)', () => {
+  it('writes every column where EVENT_COLUMNS puts it (each string column holding its own name tells them apart)', () => {
+    const row = sampleEventRow();
+    for (const column of EVENT_COLUMNS) {
+      if (typeof row[column] === 'string' && column !== 'event_id') (row as Record<string, unknown>)[column] = column;
+    }
+    const record = eventInsertRecord(row);
+    expect(JSON.parse(eventInsertJson(row))).toEqual(EVENT_COLUMNS.map((column) => record[column]));
+  });
+
   it('writes exactly the table columns, in table order, dropping extra keys', () => {
     const columns = sampleEventRow();
     const line = eventInsertJson({ ...columns, extra: 'not a column' } as EventRow);
