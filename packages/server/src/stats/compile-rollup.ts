@@ -2,9 +2,8 @@ import type { CompiledQuery, CompileOptions, Context } from './compile.js';
 import {
   and,
   filterSql,
-  MAX_UNPAGINATED_ROWS,
   metricSql,
-  orderBySql,
+  orderedAndPaginated,
   Params,
   timeBucketSql,
   visitColumn,
@@ -154,18 +153,6 @@ export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery
   if (metrics.includes('percentage') && timeIndex >= 0)
     ctes.push('(SELECT uniqExact(visitor_id) FROM matched) AS t_matched_visitors');
   const select = [...dimensionColumns, ...metricSelect, 'count() OVER () AS total_rows'];
-  let sql = `WITH ${ctes.join(',\n')}\nSELECT ${select.join(', ')}\nFROM ${from}`;
-  sql += `\nORDER BY ${orderBySql(query, dimensionColumns)}`;
-  if (options.paginate === false) {
-    sql += `\nLIMIT ${params.add(MAX_UNPAGINATED_ROWS, 'UInt32')}`;
-  } else {
-    sql += `\nLIMIT ${params.add(query.pagination.limit, 'UInt32')} OFFSET ${params.add(query.pagination.offset, 'UInt32')}`;
-  }
-  return {
-    sql,
-    params: params.values,
-    dimensionColumns,
-    metricColumns: metrics.map((m) => `m_${m}`),
-    totalRowsColumn: 'total_rows',
-  };
+  const sql = `WITH ${ctes.join(',\n')}\nSELECT ${select.join(', ')}\nFROM ${from}`;
+  return orderedAndPaginated(sql, { query, params, dimensionColumns, metrics, paginate: options.paginate });
 }

@@ -306,15 +306,33 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
   if (has('conversion_rate')) scalarCtes.push(`${totalsOf('population')} AS t_population_visitors`);
 
   const select = [...dimensionColumns, ...metricSelect, 'count() OVER () AS total_rows'];
-  let sql = `WITH ${[...ctes, ...scalarCtes].join(',\n')}\nSELECT ${select.join(', ')}\nFROM grouped ${joins.join(' ')}`;
-  sql += `\nORDER BY ${orderBySql(query, dimensionColumns)}`;
-  if (options.paginate === false) {
-    sql += `\nLIMIT ${params.add(MAX_UNPAGINATED_ROWS, 'UInt32')}`;
+  const sql = `WITH ${[...ctes, ...scalarCtes].join(',\n')}\nSELECT ${select.join(', ')}\nFROM grouped ${joins.join(' ')}`;
+  return orderedAndPaginated(sql, { query, params, dimensionColumns, metrics, paginate: options.paginate });
+}
+
+/**
+ * Finishes a breakdown's SQL (the raw and the rollup compiler share this): the query's order, then one page of rows —
+ * or every row up to MAX_UNPAGINATED_ROWS for a comparison, which must see every group.
+ */
+export function orderedAndPaginated(
+  sql: string,
+  parts: {
+    query: StatsQuery;
+    params: Params;
+    dimensionColumns: string[];
+    metrics: readonly Metric[];
+    paginate?: boolean;
+  },
+): CompiledQuery {
+  const { query, params, dimensionColumns, metrics } = parts;
+  let limited = `${sql}\nORDER BY ${orderBySql(query, dimensionColumns)}`;
+  if (parts.paginate === false) {
+    limited += `\nLIMIT ${params.add(MAX_UNPAGINATED_ROWS, 'UInt32')}`;
   } else {
-    sql += `\nLIMIT ${params.add(query.pagination.limit, 'UInt32')} OFFSET ${params.add(query.pagination.offset, 'UInt32')}`;
+    limited += `\nLIMIT ${params.add(query.pagination.limit, 'UInt32')} OFFSET ${params.add(query.pagination.offset, 'UInt32')}`;
   }
   return {
-    sql,
+    sql: limited,
     params: params.values,
     dimensionColumns,
     metricColumns: metrics.map((m) => `m_${m}`),
