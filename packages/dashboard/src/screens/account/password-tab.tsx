@@ -4,7 +4,7 @@ import { useUser } from '../../auth-context';
 import { SettingsSection } from '../../components/settings-layout';
 import { Alert, Button, ErrorMessage, Field } from '../../components/ui';
 import { useAction } from '../../use-action';
-import { PASSWORD_HINT, passwordProblem } from '../auth/auth-layout';
+import { NewPasswordField } from '../auth/auth-layout';
 
 export function PasswordTab() {
   const user = useUser();
@@ -39,18 +39,7 @@ export function PasswordTab() {
           value={current}
           onChange={(e) => setCurrent(e.target.value)}
         />
-        <Field
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
-          hint={PASSWORD_HINT}
-          error={passwordProblem(next)}
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-        />
+        <NewPasswordField label="New password" value={next} onChange={setNext} />
         <Field
           label="Repeat the new password"
           type="password"

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Logo } from '../../components/logo';
 import { ThemeToggle } from '../../components/theme-toggle';
-import { useDocumentTitle } from '../../components/ui';
+import { Field, useDocumentTitle } from '../../components/ui';
 
 /** The centred card the sign-in, setup and mail-link screens share. */
 export function AuthLayout({
@@ -35,11 +35,37 @@ export function AuthLayout({
 }
 
 /** Password rules the server enforces, said up front. */
-export const PASSWORD_HINT =
+const PASSWORD_HINT =
   '8 to 128 characters, without your email address. Long passphrases are best; common passwords are refused.';
 
-export function passwordProblem(password: string): string | undefined {
+function passwordProblem(password: string): string | undefined {
   if (password.length > 0 && password.length < 8) return 'Use at least 8 characters.';
   if (password.length > 128) return 'Use at most 128 characters.';
   return undefined;
+}
+
+/** A field for choosing a password (setup, sign-up, reset, change): the server's rules as hint and live check. */
+export function NewPasswordField({
+  label = 'Password',
+  value,
+  onChange,
+}: {
+  label?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field
+      label={label}
+      type="password"
+      autoComplete="new-password"
+      required
+      minLength={8}
+      maxLength={128}
+      hint={PASSWORD_HINT}
+      error={passwordProblem(value)}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
 }

@@ -4,7 +4,7 @@ import { useAuth } from '../../auth-context';
 import { Alert, Button, ErrorMessage, Field } from '../../components/ui';
 import { Link } from '../../router';
 import { useAction } from '../../use-action';
-import { AuthLayout, PASSWORD_HINT, passwordProblem } from './auth-layout';
+import { AuthLayout, NewPasswordField } from './auth-layout';
 import { useMailToken } from './use-mail-token';
 
 export function ForgotPasswordScreen() {
@@ -83,18 +83,7 @@ export function ResetPasswordScreen() {
         </Alert>
       ) : (
         <form onSubmit={submit.onSubmit} className="stack">
-          <Field
-            label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            maxLength={128}
-            hint={PASSWORD_HINT}
-            error={passwordProblem(password)}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
+          <NewPasswordField label="New password" value={password} onChange={setPassword} />
           <Field
             label="Repeat the new password"
             type="password"

@@ -4,7 +4,7 @@ import { useAuth } from '../../auth-context';
 import { Alert, Button, ErrorMessage, Field } from '../../components/ui';
 import { Link, navigate } from '../../router';
 import { useAction } from '../../use-action';
-import { AuthLayout, PASSWORD_HINT, passwordProblem } from './auth-layout';
+import { AuthLayout, NewPasswordField } from './auth-layout';
 
 /** The sign-up form; with an invitation token the email is the invited one and is verified by the invitation. */
 export function RegisterForm({
@@ -48,18 +48,7 @@ export function RegisterForm({
         value={email}
         onChange={(e) => setEmail(e.target.value)}
       />
-      <Field
-        label="Password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        maxLength={128}
-        hint={PASSWORD_HINT}
-        error={passwordProblem(password)}
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-      />
+      <NewPasswordField value={password} onChange={setPassword} />
       <ErrorMessage error={submit.error} />
       <Button type="submit" variant="primary" busy={submit.busy}>
         Create account

@@ -4,7 +4,7 @@ import { useAuth } from '../../auth-context';
 import { Button, ErrorMessage, Field } from '../../components/ui';
 import { navigate } from '../../router';
 import { useAction } from '../../use-action';
-import { AuthLayout, PASSWORD_HINT, passwordProblem } from './auth-layout';
+import { AuthLayout, NewPasswordField } from './auth-layout';
 
 /** First run: the first person to open a fresh instance creates the owner account. */
 export function SetupScreen() {
@@ -45,18 +45,7 @@ export function SetupScreen() {
           value={email}
           onChange={(e) => setEmail(e.target.value)}
         />
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
-          hint={PASSWORD_HINT}
-          error={passwordProblem(password)}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
+        <NewPasswordField value={password} onChange={setPassword} />
         <ErrorMessage error={submit.error} />
         <Button type="submit" variant="primary" busy={submit.busy}>
           Create owner account
