@@ -36,7 +36,6 @@ const OIDC_FLOW_TTL_MS = 10 * 60_000;
 const mfaChallengeKey = (tokenHash: string) => `mfa-challenge:${tokenHash}`;
 
 const flowKey = (hash: string) => `oidc:flow:${hash}`;
-const flowUsedKey = (hash: string) => `oidc:flow-used:${hash}`;
 
 const NOT_CONFIGURED =
   'Sign-in with OpenID Connect is not configured on this instance; the operator sets OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET';
@@ -160,10 +159,8 @@ export async function registerOidcRoutes(app: FastifyInstance, ctx: ApiContext):
     if (token === undefined || !token.startsWith(`${OIDC_FLOW_PREFIX}_`)) return undefined;
     const hash = ctx.tokens.hashToken(token);
     if (hash === undefined) return undefined;
-    // increment is atomic in memory and in Redis: of two concurrent callbacks with this cookie, one gets 1.
-    if ((await ctx.state.increment(flowUsedKey(hash), OIDC_FLOW_TTL_MS)) !== 1) return undefined;
-    const stored = await ctx.state.get(flowKey(hash));
-    await ctx.state.delete(flowKey(hash));
+    // take is atomic in memory and in Redis: of two concurrent callbacks with this cookie, one gets the flow.
+    const stored = await ctx.state.take(flowKey(hash));
     if (stored === null) return undefined;
     const pending = JSON.parse(stored) as PendingSignIn;
     const complete = [pending.state, pending.nonce, pending.codeVerifier].every((value) => typeof value === 'string');

@@ -527,9 +527,8 @@ export function createAccountService(deps: AccountDeps): AccountService {
             : 'The code is not correct; enter the current code from your authenticator app or a backup code',
         );
       }
-      // The challenge is good for one sign-in: of two requests racing with different valid codes, one wins.
-      if ((await state.increment(`mfa-challenge-used:${hash}`, MFA_CHALLENGE_TTL_MS)) !== 1) throw expired;
-      await state.delete(key);
+      // The challenge is good for one sign-in: of two requests racing with different valid codes, one takes it.
+      if ((await state.take(key)) === null) throw expired;
       const method = result.method === 'totp' ? 'password+totp' : 'password+backup_code';
       const signedIn = await succeed(request, user, method);
       if (result.method === 'backup_code') {

@@ -20,6 +20,11 @@ export interface StateStore {
    */
   increment(key: string, ttlMs: number, by?: number): Promise<number>;
   close(): Promise<void>;
+  /**
+   * Returns the value and deletes the key in one atomic step: of any number of concurrent calls, on any number of
+   * nodes, exactly one gets the value. For single-use tokens (MFA challenges, OIDC flow state).
+   */
+  take(key: string): Promise<string | null>;
 
   // Optional so hand-made stores in tests keep compiling; both adapters implement them.
 
@@ -29,11 +34,6 @@ export interface StateStore {
    */
   readonly distributed?: boolean;
 
-  /**
-   * Returns the value and deletes the key in one atomic step: of any number of concurrent calls, on any number of
-   * nodes, exactly one gets the value. For single-use tokens (MFA challenges, OIDC flow state).
-   */
-  take?(key: string): Promise<string | null>;
   /**
    * Writes the value only if the key holds nothing live; true when this call wrote it. Atomic across nodes, so of
    * concurrent callers exactly one wins (e.g. the first event that starts a visitor's session).
