@@ -2,11 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TOKEN_PREFIXES, type Tokens } from '../auth/tokens.js';
 import type { IngestKey } from '../domain/account.js';
-import { badRequest, HttpError, serviceUnavailable } from '../http/errors.js';
+import { HttpError, serviceUnavailable } from '../http/errors.js';
 import type { IngestKeyRepository } from '../storage/meta/meta-store.js';
 import type { StateStore } from '../storage/state/state-store.js';
 import { type ApiEventItem, MAX_BATCH_EVENTS, parseApiEvents } from './formats/api-events.js';
 import type { IngestKeyUsage } from './ingest-key-usage.js';
+import { jsonBodyParser } from './routes.js';
 import { type IngestOutcome, type IngestService, OverloadError } from './service.js';
 import type { DropReason, RawEvent, RequestContext } from './types.js';
 
@@ -16,7 +17,6 @@ import type { DropReason, RawEvent, RequestContext } from './types.js';
  */
 export const API_EVENTS_BODY_BYTES = 5 * 1024 * 1024;
 const RATE_WINDOW_MS = 60_000;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface ApiEventRouteDeps {
   ingest: IngestService;
@@ -92,24 +92,7 @@ export function registerApiEventRoutes(app: FastifyInstance, deps: ApiEventRoute
     scope.addContentTypeParser(
       ['application/json', 'text/plain'],
       { parseAs: 'buffer', bodyLimit: API_EVENTS_BODY_BYTES },
-      (_request, body: Buffer, done) => {
-        let text: string;
-        try {
-          text = strictUtf8.decode(body);
-        } catch {
-          done(badRequest('Request body is not valid UTF-8'));
-          return;
-        }
-        if (text.trim() === '') {
-          done(badRequest('Request body is empty; send one event, or { "events": [ … ] }'));
-          return;
-        }
-        try {
-          done(null, JSON.parse(text));
-        } catch (error) {
-          done(badRequest(`Request body is not valid JSON: ${(error as Error).message}`));
-        }
-      },
+      jsonBodyParser('Request body is empty; send one event, or { "events": [ … ] }'),
     );
 
     scope.post(

@@ -17,24 +17,28 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * preflight, and what Plausible's tracker uses). Both are decoded strictly: invalid UTF-8 is the sender's bug and
  * gets a 400 that says so rather than silently becoming U+FFFD in stored data.
  */
-function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) {
-  let text: string;
-  try {
-    text = strictUtf8.decode(body);
-  } catch {
-    done(badRequest('Request body is not valid UTF-8'));
-    return;
-  }
-  if (text.trim() === '') {
-    done(badRequest('Request body is empty; send a JSON object'));
-    return;
-  }
-  try {
-    done(null, JSON.parse(text));
-  } catch (error) {
-    done(badRequest(`Request body is not valid JSON: ${(error as Error).message}`));
-  }
+export function jsonBodyParser(emptyMessage: string) {
+  return (_request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      done(badRequest('Request body is not valid UTF-8'));
+      return;
+    }
+    if (text.trim() === '') {
+      done(badRequest(emptyMessage));
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(badRequest(`Request body is not valid JSON: ${(error as Error).message}`));
+    }
+  };
 }
+
+const parseJsonBody = jsonBodyParser('Request body is empty; send a JSON object');
 
 const PlausibleBody = Type.Object(
   {
