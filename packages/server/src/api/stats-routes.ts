@@ -13,7 +13,6 @@ import {
   exportCsv,
   parseDateRange,
   parseStatsQuery,
-  resolveDateRange,
   resolveFunnel,
   runFunnel,
   runRealtime,
@@ -22,6 +21,7 @@ import {
   type StatsQuery,
   type StatsResponse,
   statsInputErrorOf,
+  topPropKeys,
   toStatsGoals,
 } from '../stats/index.js';
 import type { ApiContext } from './context.js';
@@ -105,7 +105,6 @@ const PropsResponse = Type.Object({
   }),
 });
 /** Enough for a picker; a site with more distinct keys is sending values as keys, and the top ones still show. */
-export const MAX_PROP_KEYS = 100;
 const ShareParams = Type.Object({ slug: Type.String({ maxLength: 300 }) });
 
 /** Routes here parse their input themselves (clear messages naming the wrong part); the schemas document them. */
@@ -321,7 +320,9 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
       const dateRange = clientErrorsSync(() => parseExportRange(queryField(request, 'date_range')));
       const event = parseEventName(queryField(request, 'event'));
       const { site } = fixed ?? (await gate.siteFor(request, queryField(request, 'site_id')));
-      return { keys: await clientErrors(() => topPropKeys(ctx, site, dateRange, event)) };
+      return {
+        keys: await clientErrors(() => topPropKeys({ store: ctx.events, site, now: ctx.now() }, dateRange, event)),
+      };
     },
   );
 
@@ -419,46 +420,6 @@ function parseEventName(value: unknown): string | undefined {
     throw new HttpError(400, `event must be an event name of at most ${LIMITS.eventName} characters`);
   }
   return value;
-}
-
-/** Property keys by how many of the site's events in the range carry them (most first, then by key). */
-async function topPropKeys(
-  ctx: ApiContext,
-  site: Site,
-  dateRange: DateRangeInput,
-  event: string | undefined,
-): Promise<{ key: string; events: number }[]> {
-  const store = ctx.events;
-  const range = await resolvePropsRange(ctx, site, dateRange);
-  const rows = await store.query<{ key: string; events: string | number }>(
-    `SELECT key, count() AS events FROM ${store.eventsTable} ARRAY JOIN mapKeys(props) AS key ` +
-      `WHERE site_id = {site:UInt32} AND ts >= fromUnixTimestamp64Milli({from:Int64}, 'UTC') ` +
-      `AND ts < fromUnixTimestamp64Milli({to:Int64}, 'UTC') AND is_bot = 0` +
-      (event === undefined ? '' : ' AND name = {event:String}') +
-      ' GROUP BY key ORDER BY events DESC, key ASC LIMIT {limit:UInt32}',
-    {
-      site: site.id,
-      from: range.fromMs,
-      to: range.toMs,
-      limit: MAX_PROP_KEYS,
-      ...(event === undefined ? {} : { event }),
-    },
-  );
-  return rows.map((row) => ({ key: String(row.key), events: Number(row.events) || 0 }));
-}
-
-/** As the stats engine does: `all` starts at the site's first event, every other range is date arithmetic. */
-async function resolvePropsRange(ctx: ApiContext, site: Site, input: DateRangeInput) {
-  const context = { timezone: site.timezone, now: ctx.now() };
-  if (input !== 'all') return resolveDateRange(input, context);
-  const rows = await ctx.events.query<{ first: string | number; events: string | number }>(
-    `SELECT toInt64(toUnixTimestamp64Milli(min(ts))) AS first, count() AS events FROM ${ctx.events.eventsTable} ` +
-      'WHERE site_id = {site:UInt32} AND is_bot = 0',
-    { site: site.id },
-  );
-  const row = rows[0];
-  const statsStartMs = row !== undefined && Number(row.events) > 0 ? Number(row.first) : undefined;
-  return resolveDateRange('all', statsStartMs === undefined ? context : { ...context, statsStartMs });
 }
 
 function queryField(request: FastifyRequest, name: string): unknown {

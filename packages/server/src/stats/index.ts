@@ -22,6 +22,8 @@ export type { FunnelResolution } from './goals.js';
 export { goalsFingerprint, resolveFunnel, toStatsGoal, toStatsGoals } from './goals.js';
 export type { Plan } from './planner.js';
 export { planStatsQuery, ROLLUP_METRICS } from './planner.js';
+export type { PropKeyCount } from './prop-keys.js';
+export { MAX_PROP_KEYS, topPropKeys } from './prop-keys.js';
 export type { ComparisonSpec, DateRangeInput, Dimension, Filter, Metric, StatsQuery } from './query.js';
 export { METRICS, parseDateRange, parseStatsQuery, QUERY_LIMITS, StatsQueryError } from './query.js';
 export { re2SyntaxProblem } from './re2-syntax.js';

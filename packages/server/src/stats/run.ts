@@ -184,7 +184,10 @@ function compile(deps: StatsDeps, query: StatsQuery, range: ResolvedDateRange, p
 }
 
 /** `all` starts at the site's first event; every other range is pure date arithmetic. */
-async function resolveRange(deps: StatsDeps, input: DateRangeInput): Promise<ResolvedDateRange> {
+export async function resolveRange(
+  deps: Pick<StatsDeps, 'store' | 'site' | 'now'>,
+  input: DateRangeInput,
+): Promise<ResolvedDateRange> {
   const context = { timezone: deps.site.timezone, now: deps.now };
   if (input !== 'all') return resolveDateRange(input, context);
   const rows = await deps.store.query<{ first: string | number; events: string | number }>(
@@ -264,7 +267,7 @@ export async function runFunnel(
   funnel: FunnelDefinition,
   dateRange: DateRangeInput,
 ): Promise<FunnelResponse> {
-  const range = await resolveRange({ ...deps, goals: [] }, dateRange);
+  const range = await resolveRange(deps, dateRange);
   const compiled = compileFunnel(funnel, deps.site, range, deps.store.eventsTable);
   const row = (await deps.store.query<Row>(compiled.sql, compiled.params))[0] ?? {};
   const counts = compiled.metricColumns.map((column) => Number(row[column] ?? 0) || 0);
