@@ -2,8 +2,8 @@
  * Query benchmark (issue 4): loads generated events into an embedded chDB store (its visit rollup filled by the
  * materialized view as the events go in), then runs the dashboard's query set through the real stats engine
  * (parse → plan → compile → run, `runStatsQuery`) over the last 30 days and the last 12 months of the largest site,
- * once with the planner free to use the rollup and once on raw events only, side by side. Prints figures; asserts
- * nothing.
+ * once with the planner free to use the rollup and once on raw events only, side by side. The whole set is timed
+ * twice: one query at a time, and all at once as the dashboard's widgets send them. Prints figures; asserts nothing.
  *
  *   npm run bench:query -- [--events 10000000] [--chunk 5000000] [--runs 5] [--seed 1] [--timezone Europe/Berlin]
  *                          [--max-memory 3000000000] [--data-dir DIR] [--keep-data] [--reuse] [--paths both]
@@ -180,7 +180,9 @@ async function describeTables(store: EventStore): Promise<void> {
 interface SetResult {
   label: string;
   path: Path;
+  /** The set as the dashboard loads it: every widget's query at once. */
   wholeSetMs: number;
+  sequentialMs: number;
   slowestMs: number;
 }
 
@@ -188,7 +190,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options === undefined) return;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sightline-bench-query-'));
-  const store = createChdbEventStore({ dataDir, database: 'bench_query', readers: 1 });
+  // Two reader Sessions, as the server runs by default.
+  const store = createChdbEventStore({ dataDir, database: 'bench_query', readers: 2 });
   try {
     const migrateStarted = performance.now();
     await store.migrate();
@@ -238,16 +241,24 @@ async function main(): Promise<void> {
         });
         console.log(`  ${query.name.padEnd(24)} ${cells.join(' ')}   ${plan.source}`);
       }
-      const cells: string[] = [];
+      const sequentialCells: string[] = [];
+      const concurrentCells: string[] = [];
       for (const path of options.paths) {
-        const measured = await measureRuns(options.runs, async () => {
+        const sequential = await measureRuns(options.runs, async () => {
           for (const query of DASHBOARD_QUERIES) await run(query, dateRange, path);
         });
-        const wholeSetMs = median(measured.wallMs);
-        results.push({ label, path, wholeSetMs, slowestMs: slowest.get(path) ?? 0 });
-        cells.push(`${ms(wholeSetMs)} (${ms(median(measured.cpuMs)).trim()})`.padStart(19));
+        // The dashboard's widgets each send their query as the page loads: all of them in flight together.
+        const concurrent = await measureRuns(options.runs, async () => {
+          await Promise.all(DASHBOARD_QUERIES.map((query) => run(query, dateRange, path)));
+        });
+        const wholeSetMs = median(concurrent.wallMs);
+        const sequentialMs = median(sequential.wallMs);
+        results.push({ label, path, wholeSetMs, sequentialMs, slowestMs: slowest.get(path) ?? 0 });
+        sequentialCells.push(`${ms(sequentialMs)} (${ms(median(sequential.cpuMs)).trim()})`.padStart(19));
+        concurrentCells.push(`${ms(wholeSetMs)} (${ms(median(concurrent.cpuMs)).trim()})`.padStart(19));
       }
-      console.log(`  ${'whole set (sequential)'.padEnd(24)} ${cells.join(' ')}`);
+      console.log(`  ${'whole set, sequential'.padEnd(24)} ${sequentialCells.join(' ')}`);
+      console.log(`  ${'whole set, as loaded'.padEnd(24)} ${concurrentCells.join(' ')}`);
       console.log(
         `  ${'sum of medians'.padEnd(24)} ${options.paths.map((path) => ms(sums.get(path) ?? 0).padStart(19)).join(' ')}`,
       );
@@ -261,7 +272,7 @@ async function main(): Promise<void> {
         const verdict = month.wholeSetMs <= TARGET_DASHBOARD_30D_AT_10M_MS ? 'met' : 'MISSED';
         const applies = options.events === 10_000_000 ? '' : ' (the target is stated for 10 M events)';
         console.log(
-          `  ${path.padEnd(7)} whole dashboard, 30 days, <= ${TARGET_DASHBOARD_30D_AT_10M_MS} ms: ${month.wholeSetMs.toFixed(1)} ms — ${verdict}${applies}`,
+          `  ${path.padEnd(7)} whole dashboard as loaded, 30 days, <= ${TARGET_DASHBOARD_30D_AT_10M_MS} ms: ${month.wholeSetMs.toFixed(1)} ms — ${verdict}${applies} (one query at a time: ${month.sequentialMs.toFixed(1)} ms)`,
         );
       }
       const verdict = slowest <= TARGET_SINGLE_QUERY_AT_100M_MS ? 'met' : 'MISSED';

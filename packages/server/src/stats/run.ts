@@ -81,10 +81,11 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
       ? undefined
       : resolveComparisonRange(range, query.include.comparisons, site.timezone);
   const comparison = comparisonRange === undefined ? undefined : compile(deps, query, comparisonRange, false);
-  // One after the other: chDB runs bound queries one at a time anyway (CHDB-NOTES gotcha 7).
-  const mainRows = await deps.store.query<Row>(main.sql, main.params);
-  const comparisonRows =
-    comparison === undefined ? undefined : await deps.store.query<Row>(comparison.sql, comparison.params);
+  // Side by side: the stores run them on separate Sessions or connections.
+  const [mainRows, comparisonRows] = await Promise.all([
+    deps.store.query<Row>(main.sql, main.params),
+    comparison === undefined ? undefined : deps.store.query<Row>(comparison.sql, comparison.params),
+  ]);
 
   const results: StatsResultRow[] = mainRows.map((row) => ({
     dimensions: main.dimensionColumns.map((column) => String(row[column] ?? '')),

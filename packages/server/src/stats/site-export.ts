@@ -83,7 +83,8 @@ export interface SiteExport {
 }
 
 /**
- * Builds the export. Queries run one after the other (chDB runs bound queries one at a time anyway).
+ * Builds the export. Queries run one after the other: an export is a background download, and it leaves the other
+ * reader Session free for dashboards meanwhile.
  * @throws StatsQueryError when the range cannot be used (e.g. more days than a timeseries may have).
  */
 export async function buildSiteExport(deps: StatsDeps, dateRange: DateRangeInput): Promise<SiteExport> {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { batchSize, eventRowsPayload } from './event-row.js';
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { inlineParams } from './inline-params.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 import { deleteSiteRows } from './site-deletion.js';
 
@@ -101,10 +102,13 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
 
   async function execute(session: Session, sql: string, params: QueryParams | undefined, timeout?: number) {
     const opts = timeout === undefined ? { format: 'JSON' } : { format: 'JSON', timeout };
-    const bound = params === undefined ? undefined : bindParams(params);
+    // queryBindAsync is serialized process-wide (gotcha 7): parameters go into the text as injection-proof literals
+    // where they can (inline-params.ts), so queries on different Sessions run side by side; the rest are bound.
+    const inlined = params === undefined ? sql : inlineParams(sql, params);
     try {
-      // queryBindAsync is serialized process-wide (gotcha 7): only pay for it when there is something to bind.
-      return await (bound === undefined ? session.queryAsync(sql, opts) : session.queryBindAsync(sql, bound, opts));
+      return await (inlined !== undefined
+        ? session.queryAsync(inlined, opts)
+        : session.queryBindAsync(sql, bindParams(params ?? {}), opts));
     } catch (error) {
       // A query that fails mid-stream leaves its partial output in the Session, and chDB puts it in front of the
       // next result on that Session (someone else's query). A throwaway query takes the leftovers; jsonRows below
@@ -194,13 +198,11 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
 
 /**
  * QueryParams as chDB binds them. Booleans become 0/1 (chDB would send `true`, which UInt8 and Bool parameters
- * refuse); arrays are copied because chDB expects mutable ones. Returns undefined when there is nothing to bind.
+ * refuse); arrays are copied because chDB expects mutable ones.
  */
-function bindParams(params: QueryParams): Record<string, unknown> | undefined {
-  const entries = Object.entries(params);
-  if (entries.length === 0) return undefined;
+function bindParams(params: QueryParams): Record<string, unknown> {
   const bound: Record<string, unknown> = {};
-  for (const [name, value] of entries) {
+  for (const [name, value] of Object.entries(params)) {
     bound[name] = typeof value === 'boolean' ? (value ? 1 : 0) : Array.isArray(value) ? [...value] : value;
   }
   return bound;
