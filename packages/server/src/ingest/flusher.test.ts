@@ -96,7 +96,8 @@ describe('flusher', () => {
     // A slow store: while an insert runs, more events arrive. Each insert is a new part (a dozen files) in chDB,
     // so inserting those right after, again and again, costs the machine far more than waiting for the next tick.
     const inserts: number[] = [];
-    const slow: Pick<EventStore, 'insertBatch'> = {
+    const slow: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       async insertBatch(batch, token) {
         inserts.push(Date.now());
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -126,7 +127,8 @@ describe('flusher', () => {
     const store = await freshStore();
     const journal = await openJournal(journalDir());
     const starts: number[] = [];
-    const slow: Pick<EventStore, 'insertBatch'> = {
+    const slow: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       async insertBatch(batch, token) {
         starts.push(performance.now());
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -155,7 +157,8 @@ describe('flusher', () => {
     await journal.append(rows);
     const tokens: string[] = [];
     let failuresLeft = 3;
-    const flaky: Pick<EventStore, 'insertBatch'> = {
+    const flaky: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       async insertBatch(batch, token) {
         tokens.push(token);
         if (failuresLeft-- > 0) throw new Error('ClickHouse is restarting');
@@ -185,7 +188,8 @@ describe('flusher', () => {
     await journal.append(rows);
     const crashedTokens: string[] = [];
     // Inserts, then "dies" before the flusher can checkpoint: the batch is in the store, the journal does not know.
-    const dying: Pick<EventStore, 'insertBatch'> = {
+    const dying: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       async insertBatch(batch, token) {
         await store.insertBatch(batch, token);
         crashedTokens.push(token);
@@ -208,7 +212,8 @@ describe('flusher', () => {
     const reopened = await openJournal(dir);
     expect(reopened.pending()).toBe(1200);
     const seen: string[] = [];
-    const recording: Pick<EventStore, 'insertBatch'> = {
+    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       insertBatch: (batch, token) => {
         seen.push(token);
         return store.insertBatch(batch, token);
@@ -220,11 +225,83 @@ describe('flusher', () => {
     expectEachOnce(await storedCounts(store), rows);
   });
 
+  it("stores a crashed batch whose token the store's dedup log kept without its rows", async () => {
+    const store = await freshStore();
+    const dir = journalDir();
+    const journal = await openJournal(dir);
+    const rows = sampleEventRows(300);
+    await journal.append(rows);
+    // The batch is handed out (its intent recorded), then the process "dies" before its insert became visible...
+    const inFlight = await journal.readBatch(1000);
+    expect(inFlight?.recovered).toBe(false);
+    await journal.close();
+    // ...while the engine's dedup log did record the token: here a different row went in under it.
+    const [stray] = sampleEventRows(1);
+    await store.insertBatch([stray!], inFlight!.token);
+
+    const reopened = await openJournal(dir);
+    const warnings: string[] = [];
+    const tokens: string[] = [];
+    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (batch) => store.storedEventIds(batch),
+      insertBatch: (batch, token) => {
+        tokens.push(token);
+        return store.insertBatch(batch, token);
+      },
+    };
+    await createFlusher({
+      journal: reopened,
+      store: recording,
+      intervalMs: 500,
+      batchMax: 5000,
+      logger: { warn: (_details, message) => warnings.push(message) },
+    }).flushNow();
+
+    // The replay under the old token was dropped by the engine; the flusher noticed and inserted the events.
+    expect(tokens[0]).toBe(inFlight!.token);
+    expect(tokens).toHaveLength(2);
+    expect(warnings).toEqual([expect.stringMatching(/dropped the replay/)]);
+    expectEachOnce(await storedCounts(store), [...rows, stray!]);
+    expect(reopened.pending()).toBe(0);
+  });
+
+  it('asks the store about a recovered batch only, and inserts nothing more when it holds the batch', async () => {
+    const store = await freshStore();
+    const dir = journalDir();
+    const journal = await openJournal(dir);
+    const rows = sampleEventRows(400);
+    await journal.append(rows);
+    const inFlight = await journal.readBatch(250);
+    // Stored before the crash, checkpoint not written: the common case after kill -9.
+    await store.insertBatch(inFlight!.encoded, inFlight!.token);
+    await journal.close();
+
+    const reopened = await openJournal(dir);
+    const lookups: number[] = [];
+    const tokens: string[] = [];
+    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (batch) => {
+        lookups.push(batch.length);
+        return store.storedEventIds(batch);
+      },
+      insertBatch: (batch, token) => {
+        tokens.push(token);
+        return store.insertBatch(batch, token);
+      },
+    };
+    await createFlusher({ journal: reopened, store: recording, intervalMs: 500, batchMax: 5000 }).flushNow();
+    expect(lookups).toEqual([250]);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(inFlight!.token);
+    expectEachOnce(await storedCounts(store), rows);
+  });
+
   it('lets events accumulate while the store is down, refuses beyond maxPending, and catches up after', async () => {
     const store = await freshStore();
     const journal = await openJournal(journalDir(), 200);
     let down = true;
-    const outage: Pick<EventStore, 'insertBatch'> = {
+    const outage: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: (rows) => store.storedEventIds(rows),
       insertBatch: (batch, token) =>
         down ? Promise.reject(new Error('connection refused')) : store.insertBatch(batch, token),
     };
@@ -253,7 +330,8 @@ describe('flusher', () => {
   it('gives up draining at stop after its deadline, leaving events safely in the journal', async () => {
     const journal = await openJournal(journalDir());
     await journal.append(sampleEventRows(10));
-    const unreachable: Pick<EventStore, 'insertBatch'> = {
+    const unreachable: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+      storedEventIds: () => Promise.reject(new Error('no route to host')),
       insertBatch: () => Promise.reject(new Error('no route to host')),
     };
     const warnings: string[] = [];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../storage/events/event-store.js';
 import type { Journal, JournalBatch, JournalPosition } from './journal.js';
 
@@ -5,11 +6,16 @@ import type { Journal, JournalBatch, JournalPosition } from './journal.js';
  * Moves journaled events into the event store, one batch at a time, each insert carrying the batch's deterministic
  * token. A failed insert is retried with backoff, the same batch with the same token, and never skipped: while the
  * store is down, events wait in the journal (until maxPending turns ingestion into 503 + Retry-After).
+ *
+ * The batch that was in flight at a crash is re-inserted with its token, so the engine drops it if it stored it
+ * before the crash. Then the flusher asks which of its events the store holds and inserts the rest: the engine's
+ * dedup log is a separate file from the rows, and a crash between the two must not leave a token that swallows the
+ * replay of rows that were never stored.
  */
 
 export interface FlusherOptions {
   journal: Pick<Journal, 'readBatch' | 'pending' | 'durableEnd'>;
-  store: Pick<EventStore, 'insertBatch'>;
+  store: Pick<EventStore, 'insertBatch' | 'storedEventIds'>;
   /** Pause between drains; events are queryable roughly this long after they were acknowledged. */
   intervalMs: number;
   /** Most events per insert. */
@@ -74,6 +80,7 @@ export function createFlusher(options: FlusherOptions): Flusher {
         if (!batch) return;
         const started = performance.now();
         await store.insertBatch(batch.encoded, batch.token);
+        if (batch.recovered) await insertWhatTheStoreLacks(batch);
         const elapsed = performance.now() - started;
         await batch.commit();
         failures = 0;
@@ -87,6 +94,20 @@ export function createFlusher(options: FlusherOptions): Flusher {
         await sleep(delay * (0.5 + Math.random() * 0.5));
       }
     }
+  }
+
+  /** After a recovered batch's replay: inserts the events the store still lacks (normally none). */
+  async function insertWhatTheStoreLacks(batch: JournalBatch): Promise<void> {
+    const stored = await store.storedEventIds(batch.rows);
+    const missing = batch.rows.filter((row) => !stored.has(row.event_id.toLowerCase()));
+    if (missing.length === 0) return;
+    logger?.warn(
+      { token: batch.token, events: batch.rows.length, missing: missing.length },
+      'the event store dropped the replay of a batch it does not hold; inserting the missing events',
+    );
+    // A fresh token per attempt: this insert must never be mistaken for an earlier one. The lookup above is what
+    // keeps it from storing anything twice (after a crash right here, the next replay looks again).
+    await store.insertBatch(missing, `${batch.token}:missing:${randomUUID()}`);
   }
 
   function sleep(ms: number): Promise<void> {

@@ -26,7 +26,8 @@ const journal = await createJournal({ dir: journalDir, fsync: true, maxPending: 
 // Each run gets a different batchMax: only the journal's recorded intent can then reproduce a crashed batch.
 // An insert's answer can arrive well after ClickHouse committed it (a network hop away). Delaying it here widens the
 // "stored but not checkpointed" window, so the kill often lands inside it: the case only dedup tokens can save.
-const slowAcknowledgement: Pick<EventStore, 'insertBatch'> = {
+const slowAcknowledgement: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+  storedEventIds: (rows) => store.storedEventIds(rows),
   async insertBatch(rows, token) {
     await store.insertBatch(rows, token);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 40));

@@ -58,6 +58,11 @@ export interface JournalBatch {
   /** The rows decoded (on first access; the flusher never needs them). */
   readonly rows: EventRow[];
   readonly token: string;
+  /**
+   * True for the batch that was in flight when the journal was last open (a crash): the store may hold all of it,
+   * none of it, or (when the engine's dedup log outlived the rows) claim it without holding it.
+   */
+  readonly recovered: boolean;
   readonly segment: number;
   readonly from: number;
   readonly to: number;
@@ -444,7 +449,14 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
       }
     }
 
-    function makeBatch(segment: Segment, from: number, to: number, payload: Buffer, count: number): JournalBatch {
+    function makeBatch(
+      segment: Segment,
+      from: number,
+      to: number,
+      payload: Buffer,
+      count: number,
+      recovered: boolean,
+    ): JournalBatch {
       let committed = false;
       let decoded: EventRow[] | undefined;
       const batch: JournalBatch = {
@@ -454,6 +466,7 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
           return decoded;
         },
         token: `${journalId}:${segment.id}:${from}-${to}`,
+        recovered,
         segment: segment.id,
         from,
         to,
@@ -524,13 +537,13 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
             const { rows, count, end } = await readRange(at.segment, replay.from, replay.to, Number.POSITIVE_INFINITY);
             if (end !== replay.to)
               throw new Error(`Journal segment ${at.segment.id} no longer holds the replayed range`);
-            batch = makeBatch(at.segment, replay.from, replay.to, rows, count);
+            batch = makeBatch(at.segment, replay.from, replay.to, rows, count, true);
           } else {
             const limitEnd = Math.min(at.segment.size, at.offset + maxBatchBytes);
             if (limitEnd <= at.offset) return undefined;
             const { rows, count, end } = await readRange(at.segment, at.offset, limitEnd, limit);
             if (count === 0) return undefined;
-            batch = makeBatch(at.segment, at.offset, end, rows, count);
+            batch = makeBatch(at.segment, at.offset, end, rows, count, false);
             // The intent makes this exact range the first batch after a crash, whatever happens to the insert.
             await persistState({
               flushed: state.flushed,

@@ -5,6 +5,7 @@ import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-s
 import { inlineParams } from './inline-params.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 import { deleteSiteRows } from './site-deletion.js';
+import { findStoredEventIds } from './stored-event-ids.js';
 
 /**
  * The embedded event store: ClickHouse as a library (chDB), on a directory this process owns.
@@ -144,6 +145,8 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
         }),
       );
     },
+
+    storedEventIds: (rows) => findStoredEventIds(store, eventsTable, rows),
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       const result = await run(pickReader(), (session) => execute(session, sql, params));

@@ -3,6 +3,7 @@ import { batchSize, eventInsertRecord, insertRecordFromJson, isEncoded } from '.
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 import { deleteSiteRows } from './site-deletion.js';
+import { findStoredEventIds } from './stored-event-ids.js';
 
 /**
  * The event store on a ClickHouse server, over HTTP with @clickhouse/client. Same DDL and SQL as the embedded chDB
@@ -77,6 +78,8 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
         },
       });
     },
+
+    storedEventIds: (rows) => findStoredEventIds(store, eventsTable, rows),
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       assertOpen();

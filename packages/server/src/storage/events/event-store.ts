@@ -31,6 +31,11 @@ export interface EventStore {
    * so a batch retried after a crash (journal replay) is never duplicated.
    */
   insertBatch(rows: EventBatch, token: string): Promise<void>;
+  /**
+   * Which of these events are stored, by event_id (lowercase). For a batch that was in flight at a crash: its replay
+   * may have been dropped by the engine's deduplication although its rows never became visible.
+   */
+  storedEventIds(rows: readonly Pick<EventRow, 'site_id' | 'ts' | 'event_id'>[]): Promise<Set<string>>;
   /** Runs a SELECT with bound parameters and returns its rows (64-bit integers arrive as strings). */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Runs a statement without a result (DDL, ALTER ... DELETE). */
