@@ -48,6 +48,23 @@ async function total(store: EventStore): Promise<number> {
   return Number(row?.n);
 }
 
+/** The store, noting each insert's token and the size of each lookup of stored events. */
+function recorded(store: EventStore) {
+  const tokens: string[] = [];
+  const lookups: number[] = [];
+  const wrapper: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
+    storedEventIds: (rows) => {
+      lookups.push(rows.length);
+      return store.storedEventIds(rows);
+    },
+    insertBatch: (batch, token) => {
+      tokens.push(token);
+      return store.insertBatch(batch, token);
+    },
+  };
+  return { store: wrapper, tokens, lookups };
+}
+
 function expectEachOnce(counts: Map<string, number>, rows: readonly EventRow[]) {
   expect(counts.size).toBe(rows.length);
   for (const row of rows) expect(counts.get(row.event_id)).toBe(1);
@@ -211,17 +228,10 @@ describe('flusher', () => {
 
     const reopened = await openJournal(dir);
     expect(reopened.pending()).toBe(1200);
-    const seen: string[] = [];
-    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
-      storedEventIds: (rows) => store.storedEventIds(rows),
-      insertBatch: (batch, token) => {
-        seen.push(token);
-        return store.insertBatch(batch, token);
-      },
-    };
+    const recording = recorded(store);
     // A bigger batchMax now must not change the replayed batch's boundaries.
-    await createFlusher({ journal: reopened, store: recording, intervalMs: 500, batchMax: 5000 }).flushNow();
-    expect(seen[0]).toBe(crashedTokens[0]);
+    await createFlusher({ journal: reopened, store: recording.store, intervalMs: 500, batchMax: 5000 }).flushNow();
+    expect(recording.tokens[0]).toBe(crashedTokens[0]);
     expectEachOnce(await storedCounts(store), rows);
   });
 
@@ -241,25 +251,19 @@ describe('flusher', () => {
 
     const reopened = await openJournal(dir);
     const warnings: string[] = [];
-    const tokens: string[] = [];
-    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
-      storedEventIds: (batch) => store.storedEventIds(batch),
-      insertBatch: (batch, token) => {
-        tokens.push(token);
-        return store.insertBatch(batch, token);
-      },
-    };
+    const recording = recorded(store);
     await createFlusher({
       journal: reopened,
-      store: recording,
+      store: recording.store,
       intervalMs: 500,
       batchMax: 5000,
       logger: { warn: (_details, message) => warnings.push(message) },
     }).flushNow();
 
     // The replay under the old token was dropped by the engine; the flusher noticed and inserted the events.
-    expect(tokens[0]).toBe(inFlight!.token);
-    expect(tokens).toHaveLength(2);
+    expect(recording.tokens[0]).toBe(inFlight!.token);
+    expect(recording.tokens).toHaveLength(2);
+    expect(recording.tokens[1]).toContain(':missing:');
     expect(warnings).toEqual([expect.stringMatching(/dropped the replay/)]);
     expectEachOnce(await storedCounts(store), [...rows, stray!]);
     expect(reopened.pending()).toBe(0);
@@ -277,22 +281,13 @@ describe('flusher', () => {
     await journal.close();
 
     const reopened = await openJournal(dir);
-    const lookups: number[] = [];
-    const tokens: string[] = [];
-    const recording: Pick<EventStore, 'insertBatch' | 'storedEventIds'> = {
-      storedEventIds: (batch) => {
-        lookups.push(batch.length);
-        return store.storedEventIds(batch);
-      },
-      insertBatch: (batch, token) => {
-        tokens.push(token);
-        return store.insertBatch(batch, token);
-      },
-    };
-    await createFlusher({ journal: reopened, store: recording, intervalMs: 500, batchMax: 5000 }).flushNow();
-    expect(lookups).toEqual([250]);
-    expect(tokens).toHaveLength(2);
-    expect(tokens[0]).toBe(inFlight!.token);
+    const recording = recorded(store);
+    await createFlusher({ journal: reopened, store: recording.store, intervalMs: 500, batchMax: 5000 }).flushNow();
+    // One lookup, for the replayed 250; the other 150 are an ordinary batch. No insert of "missing" events.
+    expect(recording.lookups).toEqual([250]);
+    expect(recording.tokens).toHaveLength(2);
+    expect(recording.tokens[0]).toBe(inFlight!.token);
+    expect(recording.tokens[1]).not.toContain(':missing:');
     expectEachOnce(await storedCounts(store), rows);
   });
 
