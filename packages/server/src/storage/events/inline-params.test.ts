@@ -90,6 +90,18 @@ describe('inlineParams', () => {
     expect(inlineParams('SELECT 1', {})).toBe('SELECT 1');
   });
 
+  it('binds a query with a placeholder in its SETTINGS clause, which takes only a bare literal', async () => {
+    const sql = 'SELECT {n:UInt32} AS n SETTINGS max_threads = {threads:UInt64}';
+    expect(inlineParams(sql, { n: 1, threads: 1 })).toBeUndefined();
+    expect(inlineParams('SELECT {n:UInt32} AS n SETTINGS max_threads = 1', { n: 1 })).toBe(
+      'SELECT CAST(1 AS UInt32) AS n SETTINGS max_threads = 1',
+    );
+    // What inlining would have written there is refused by the engine: the reason for the rule.
+    await expect(
+      session.queryAsync('SELECT 1 SETTINGS max_threads = CAST(1 AS UInt64)', { format: 'JSON' }),
+    ).rejects.toThrow();
+  });
+
   it('gets an engine error, not a wrapped number, when such a value is bound', async () => {
     await expect(session.queryBindAsync('SELECT {a:UInt32}', { a: -1 }, { format: 'JSON' })).rejects.toThrow();
   });

@@ -12,10 +12,13 @@ import type { QueryParams } from './event-store.js';
  *   binding would have refused the value;
  * - arrays of strings are lists of `unhex` literals.
  * Any other type or value (Identifier, DateTime64, a fraction for an integer, null) returns undefined and the query
- * is bound as before: the engine's own parsing and errors apply there.
+ * is bound as before: the engine's own parsing and errors apply there. So does a placeholder in a SETTINGS clause,
+ * which takes a bare literal where these are expressions.
  */
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g;
+/** The last SETTINGS clause of the query (a query has at most one, at its end). */
+const SETTINGS_CLAUSE = /\bSETTINGS\b(?![\s\S]*\bSETTINGS\b)/i;
 
 const INTEGER_BITS: Record<string, { bits: bigint; signed: boolean }> = {
   UInt8: { bits: 8n, signed: false },
@@ -31,8 +34,10 @@ const INTEGER_BITS: Record<string, { bits: bigint; signed: boolean }> = {
 /** Returns the query with every placeholder replaced, or undefined when one of them has to be bound. */
 export function inlineParams(sql: string, params: QueryParams): string | undefined {
   let bindable = true;
-  const text = sql.replace(PLACEHOLDER, (placeholder, name: string, type: string) => {
-    const literal = Object.hasOwn(params, name) ? literalOf(params[name], type.trim()) : undefined;
+  const settingsAt = sql.search(SETTINGS_CLAUSE);
+  const text = sql.replace(PLACEHOLDER, (placeholder, name: string, type: string, offset: number) => {
+    const inSettings = settingsAt >= 0 && offset > settingsAt;
+    const literal = !inSettings && Object.hasOwn(params, name) ? literalOf(params[name], type.trim()) : undefined;
     if (literal === undefined) bindable = false;
     return literal ?? placeholder;
   });
