@@ -17,8 +17,8 @@ import type { QueryParams } from './event-store.js';
  */
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g;
-/** The last SETTINGS clause of the query (a query has at most one, at its end). */
-const SETTINGS_CLAUSE = /\bSETTINGS\b(?![\s\S]*\bSETTINGS\b)/i;
+/** Where the first SETTINGS clause begins: placeholders from there on stay bound (the safe side, for subqueries too). */
+const SETTINGS_CLAUSE = /\bSETTINGS\b/i;
 
 const INTEGER_BITS: Record<string, { bits: bigint; signed: boolean }> = {
   UInt8: { bits: 8n, signed: false },
