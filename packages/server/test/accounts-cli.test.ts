@@ -60,6 +60,42 @@ describe('sightline users', () => {
     expect(invalid.stderr).toContain('not a valid email address');
   });
 
+  it('takes a password from standard input, so it never shows in the process list', async () => {
+    const created = await runCliCommand(
+      ['users', 'create', 'piped@example.com', '--password-stdin'],
+      env,
+      'staple horse battery\nsecond line is ignored\n',
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).not.toContain('Password');
+    const signIn = (password: string) =>
+      new TestBrowser(app.url).post('/api/auth/login', { email: 'piped@example.com', password });
+    expect((await signIn('staple horse battery')).status).toBe(200);
+
+    const reset = await runCliCommand(
+      ['users', 'reset-password', 'piped@example.com', '--password-stdin'],
+      env,
+      'a brand new passphrase\r\n',
+    );
+    expect(reset.code, reset.stderr).toBe(0);
+    expect((await signIn('a brand new passphrase')).status).toBe(200);
+    expect((await signIn('staple horse battery')).status).toBe(401);
+
+    const empty = await runCliCommand(['users', 'create', 'empty@example.com', '--password-stdin'], env, '');
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('standard input held no password');
+    const both = await runCliCommand(
+      ['users', 'create', 'both@example.com', '--password-stdin', '--password', 'a sturdy passphrase'],
+      env,
+      'a sturdy passphrase\n',
+    );
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('not both');
+    const weak = await runCliCommand(['users', 'create', 'weak2@example.com', '--password-stdin'], env, 'password\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('Password refused');
+  });
+
   it('prints a single-use reset link that works through the API', async () => {
     const signedIn = new TestBrowser(app.url);
     await signedIn.post('/api/auth/login', { email: 'ops@example.com', password });

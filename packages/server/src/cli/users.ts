@@ -11,12 +11,14 @@ export class UsersCommandError extends Error {
   override name = 'UsersCommandError';
 }
 
-export const USERS_USAGE = `  users create <email> [--owner] [--name N] [--password P]
+export const USERS_USAGE = `  users create <email> [--owner] [--name N] [--password-stdin | --password P]
                                           Create a verified account (prints a generated password once
-                                          unless --password is given; --owner: instance owner)
-  users reset-password <email> [--password P]
+                                          unless one is given; --owner: instance owner)
+  users reset-password <email> [--password-stdin | --password P]
                                           Print a one-hour, single-use reset link (or set the password);
-                                          unlocks the account and signs out its sessions`;
+                                          unlocks the account and signs out its sessions
+  --password-stdin reads the password from the first line of standard input; --password P shows it to anyone
+  who can list processes on this machine`;
 
 /** Unambiguous characters (no 0/O, 1/l/I): an operator may have to read the password out to someone. */
 const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -32,6 +34,14 @@ export function generatePassword(): string {
 export interface UsersCommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** All of standard input (for --password-stdin). */
+  readInput: () => Promise<string>;
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -42,7 +52,11 @@ export async function runUsersCommand(
   config: Config,
   meta: MetaStore,
   args: string[],
-  io: UsersCommandIo = { out: (line) => console.log(line), err: (line) => console.error(line) },
+  io: UsersCommandIo = {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+    readInput: readStandardInput,
+  },
 ): Promise<number> {
   try {
     return await usersCommand(config, meta, args, io);
@@ -57,7 +71,12 @@ async function usersCommand(config: Config, meta: MetaStore, args: string[], io:
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { owner: { type: 'boolean' }, name: { type: 'string' }, password: { type: 'string' } },
+    options: {
+      owner: { type: 'boolean' },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+    },
   });
   const [action, rawEmail, ...extra] = positionals;
   if (extra.length > 0) throw new UsersCommandError(`Unexpected argument "${extra[0]}"`);
@@ -67,18 +86,34 @@ async function usersCommand(config: Config, meta: MetaStore, args: string[], io:
   if (rawEmail === undefined) throw new UsersCommandError(`users ${action} needs an email address`);
   const email = normalizeEmail(rawEmail);
   if (email === undefined) throw new UsersCommandError(`"${rawEmail}" is not a valid email address`);
+  const password = await givenPassword(values.password, values['password-stdin'] === true, io);
   if (action === 'create') {
-    return createUser(meta, io, email, { owner: values.owner === true, name: values.name, password: values.password });
+    return createUser(meta, io, email, { owner: values.owner === true, name: values.name, password });
   }
   if (values.owner !== undefined || values.name !== undefined) {
-    throw new UsersCommandError('users reset-password takes only --password');
+    throw new UsersCommandError('users reset-password takes only --password-stdin or --password');
   }
-  return resetPassword(config, meta, io, email, values.password);
+  return resetPassword(config, meta, io, email, password);
+}
+
+/** The password from --password or standard input's first line, or undefined when neither was given. */
+async function givenPassword(
+  option: string | undefined,
+  fromStdin: boolean,
+  io: UsersCommandIo,
+): Promise<string | undefined> {
+  if (!fromStdin) return option;
+  if (option !== undefined)
+    throw new UsersCommandError('Give the password with --password-stdin or --password, not both');
+  // The first line, without its line ending: `echo "$PASSWORD" | …` and a file both work.
+  const password = (await io.readInput()).split(/\r?\n/, 1)[0] ?? '';
+  if (password === '') throw new UsersCommandError('--password-stdin: standard input held no password');
+  return password;
 }
 
 function checkPassword(password: string, email: string): void {
   const problem = checkPasswordPolicy(password, { email });
-  if (problem !== undefined) throw new UsersCommandError(`--password: ${problem}`);
+  if (problem !== undefined) throw new UsersCommandError(`Password refused: ${problem}`);
 }
 
 async function createUser(

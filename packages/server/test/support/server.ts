@@ -32,8 +32,10 @@ export function childEnv(dataDir: string, extra: Record<string, string> = {}): N
 export async function runCliCommand(
   args: string[],
   env: NodeJS.ProcessEnv,
+  stdin = '',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { env, cwd: REPO_ROOT });
+  child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => {
