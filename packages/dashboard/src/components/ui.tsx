@@ -10,6 +10,7 @@ import {
   useState,
 } from 'react';
 import { ApiError } from '../api';
+import type { Resource } from '../use-resource';
 
 /** Small building blocks every screen shares: buttons, fields, messages, skeletons, dialogs, tabs. */
 
@@ -149,6 +150,37 @@ export function Loading({ label, lines = 3, className }: { label: string; lines?
       <Skeleton lines={lines} />
     </div>
   );
+}
+
+/**
+ * What a loaded resource shows before its content: the error with a retry, a skeleton while loading, and (with
+ * `isEmpty`) the `empty` message when there is nothing to list. `children` renders the loaded data.
+ */
+export function ResourceView<T>({
+  resource,
+  loading,
+  lines = 3,
+  className,
+  isEmpty,
+  empty,
+  children,
+}: {
+  resource: Pick<Resource<T>, 'data' | 'error' | 'reload'>;
+  loading: string;
+  lines?: number;
+  className?: string;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (resource.data === undefined) {
+    return resource.error ? (
+      <ErrorMessage error={resource.error} onRetry={resource.reload} />
+    ) : (
+      <Loading label={loading} lines={lines} {...(className === undefined ? {} : { className })} />
+    );
+  }
+  return <>{isEmpty?.(resource.data) ? empty : children(resource.data)}</>;
 }
 
 export function Spinner({ label }: { label: string }) {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { type ApiKeyScope, account } from '../../api';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, Loading } from '../../components/ui';
+import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { formatDateTime, formatRelative } from '../../format';
 import { useAction } from '../../use-action';
 import { useResource } from '../../use-resource';
@@ -56,30 +56,34 @@ export function ApiKeysTab() {
         title="API keys"
         description="Keys act as you, limited to their permissions, on the stats and sites APIs; never on account settings."
       >
-        {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-        {!list.data && !list.error ? <Loading label="Loading API keys" lines={3} /> : null}
-        {list.data && list.data.keys.length === 0 ? <p className="muted">No API keys.</p> : null}
-        {list.data && list.data.keys.length > 0 ? (
-          <ul className="plain-list">
-            {list.data.keys.map((key) => (
-              <li key={key.id} className="list-row">
-                <div>
-                  <strong>{key.name}</strong> <code className="small">{key.prefix}…</code>
-                  <div className="badges">
-                    {key.scopes.map((scope) => (
-                      <Badge key={scope}>{scope}</Badge>
-                    ))}
+        <ResourceView
+          resource={list}
+          loading="Loading API keys"
+          isEmpty={(data) => data.keys.length === 0}
+          empty={<p className="muted">No API keys.</p>}
+        >
+          {(data) => (
+            <ul className="plain-list">
+              {data.keys.map((key) => (
+                <li key={key.id} className="list-row">
+                  <div>
+                    <strong>{key.name}</strong> <code className="small">{key.prefix}…</code>
+                    <div className="badges">
+                      {key.scopes.map((scope) => (
+                        <Badge key={scope}>{scope}</Badge>
+                      ))}
+                    </div>
+                    <div className="muted small">
+                      created {formatDateTime(key.createdAt)} · last used {formatRelative(key.lastUsedAt)}
+                      {key.expiresAt ? ` · expires ${formatDateTime(key.expiresAt)}` : ''}
+                    </div>
                   </div>
-                  <div className="muted small">
-                    created {formatDateTime(key.createdAt)} · last used {formatRelative(key.lastUsedAt)}
-                    {key.expiresAt ? ` · expires ${formatDateTime(key.expiresAt)}` : ''}
-                  </div>
-                </div>
-                <ConfirmButton onConfirm={() => remove.run(key.id)}>Delete</ConfirmButton>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+                  <ConfirmButton onConfirm={() => remove.run(key.id)}>Delete</ConfirmButton>
+                </li>
+              ))}
+            </ul>
+          )}
+        </ResourceView>
         <ErrorMessage error={remove.error} />
       </SettingsSection>
       <SettingsSection title="Create an API key">

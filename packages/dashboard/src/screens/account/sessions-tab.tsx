@@ -1,7 +1,7 @@
 import { account } from '../../api';
 import { useAuth } from '../../auth-context';
 import { SettingsSection } from '../../components/settings-layout';
-import { Badge, ConfirmButton, ErrorMessage, Loading } from '../../components/ui';
+import { Badge, ConfirmButton, ErrorMessage, ResourceView } from '../../components/ui';
 import { countryName, flagEmoji, formatDateTime, formatRelative } from '../../format';
 import { navigate } from '../../router';
 import { useAction } from '../../use-action';
@@ -25,28 +25,28 @@ export function SessionsTab() {
       title="Active sessions"
       description="Sign out anywhere you do not recognise, then change your password."
     >
-      {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? <Loading label="Loading sessions" lines={3} /> : null}
-      {list.data ? (
-        <ul className="plain-list">
-          {list.data.sessions.map((session) => (
-            <li key={session.id} className="list-row">
-              <div>
-                <strong>{[session.browser, session.os].filter(Boolean).join(' on ') || 'Unknown browser'}</strong>{' '}
-                {session.current ? <Badge tone="good">this device</Badge> : null}
-                <div className="muted small">
-                  {session.country ? `${flagEmoji(session.country)} ${countryName(session.country)} · ` : ''}
-                  {session.device ? `${session.device} · ` : ''}
-                  last active {formatRelative(session.lastSeenAt)} · signed in {formatDateTime(session.createdAt)}
+      <ResourceView resource={list} loading="Loading sessions">
+        {(data) => (
+          <ul className="plain-list">
+            {data.sessions.map((session) => (
+              <li key={session.id} className="list-row">
+                <div>
+                  <strong>{[session.browser, session.os].filter(Boolean).join(' on ') || 'Unknown browser'}</strong>{' '}
+                  {session.current ? <Badge tone="good">this device</Badge> : null}
+                  <div className="muted small">
+                    {session.country ? `${flagEmoji(session.country)} ${countryName(session.country)} · ` : ''}
+                    {session.device ? `${session.device} · ` : ''}
+                    last active {formatRelative(session.lastSeenAt)} · signed in {formatDateTime(session.createdAt)}
+                  </div>
                 </div>
-              </div>
-              <ConfirmButton onConfirm={() => revoke.run(session.id, session.current)}>
-                {session.current ? 'Sign out' : 'End session'}
-              </ConfirmButton>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+                <ConfirmButton onConfirm={() => revoke.run(session.id, session.current)}>
+                  {session.current ? 'Sign out' : 'End session'}
+                </ConfirmButton>
+              </li>
+            ))}
+          </ul>
+        )}
+      </ResourceView>
       <ErrorMessage error={revoke.error} />
     </SettingsSection>
   );

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { sites } from '../../api';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Button, ConfirmButton, ErrorMessage, Field, Loading } from '../../components/ui';
+import { Alert, Button, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { Link } from '../../router';
 import { useAction } from '../../use-action';
 import { invalidate, useResource } from '../../use-resource';
@@ -38,27 +38,31 @@ export function FunnelsTab({ site }: SiteTabProps) {
   return (
     <>
       <SettingsSection title="Funnels">
-        {funnels.error && !funnels.data ? <ErrorMessage error={funnels.error} onRetry={funnels.reload} /> : null}
-        {!funnels.data && !funnels.error ? <Loading label="Loading funnels" lines={3} /> : null}
-        {funnels.data && funnels.data.funnels.length === 0 ? <p className="muted">No funnels yet.</p> : null}
-        {funnels.data && funnels.data.funnels.length > 0 ? (
-          <ul className="plain-list">
-            {funnels.data.funnels.map((funnel) => (
-              <li key={funnel.id} className="list-row">
-                <div>
-                  <strong>{funnel.name}</strong>
-                  <ol className="inline-steps" aria-label="Steps">
-                    {funnel.steps.map((step, i) => (
-                      // biome-ignore lint/suspicious/noArrayIndexKey: a goal may appear twice in a funnel
-                      <li key={`${step}-${i}`}>{step}</li>
-                    ))}
-                  </ol>
-                </div>
-                <ConfirmButton onConfirm={() => remove.run(funnel.id)}>Delete</ConfirmButton>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <ResourceView
+          resource={funnels}
+          loading="Loading funnels"
+          isEmpty={(data) => data.funnels.length === 0}
+          empty={<p className="muted">No funnels yet.</p>}
+        >
+          {(data) => (
+            <ul className="plain-list">
+              {data.funnels.map((funnel) => (
+                <li key={funnel.id} className="list-row">
+                  <div>
+                    <strong>{funnel.name}</strong>
+                    <ol className="inline-steps" aria-label="Steps">
+                      {funnel.steps.map((step, i) => (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: a goal may appear twice in a funnel
+                        <li key={`${step}-${i}`}>{step}</li>
+                      ))}
+                    </ol>
+                  </div>
+                  <ConfirmButton onConfirm={() => remove.run(funnel.id)}>Delete</ConfirmButton>
+                </li>
+              ))}
+            </ul>
+          )}
+        </ResourceView>
         <ErrorMessage error={remove.error} />
       </SettingsSection>
       <SettingsSection title="Create a funnel">

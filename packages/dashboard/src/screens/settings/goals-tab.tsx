@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { type Goal, sites } from '../../api';
 import { SettingsSection } from '../../components/settings-layout';
-import { Button, ConfirmButton, ErrorMessage, Field, Loading } from '../../components/ui';
+import { Button, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { useAction } from '../../use-action';
 import { invalidate, useResource } from '../../use-resource';
@@ -42,40 +42,44 @@ export function GoalsTab({ site }: SiteTabProps) {
         title="Goals"
         description="A goal counts visitors who reach a page or send a custom event; the dashboard shows conversions and rates for each."
       >
-        {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-        {!list.data && !list.error ? <Loading label="Loading goals" lines={3} /> : null}
-        {list.data && list.data.goals.length === 0 ? <p className="muted">No goals yet.</p> : null}
-        {list.data && list.data.goals.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Goal</th>
-                  <th scope="col">Trigger</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.goals.map((goal) => (
-                  <tr key={goal.id}>
-                    <th scope="row">{goal.displayName}</th>
-                    <td>
-                      {goal.kind === 'pageview' ? 'Visit to ' : 'Event '}
-                      <code>{goal.kind === 'pageview' ? goal.pathPattern : goal.eventName}</code>
-                    </td>
-                    <td>{formatDateTime(goal.createdAt, site.timezone)}</td>
-                    <td className="actions">
-                      <ConfirmButton onConfirm={() => remove.run(goal.id)}>Delete</ConfirmButton>
-                    </td>
+        <ResourceView
+          resource={list}
+          loading="Loading goals"
+          isEmpty={(data) => data.goals.length === 0}
+          empty={<p className="muted">No goals yet.</p>}
+        >
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Goal</th>
+                    <th scope="col">Trigger</th>
+                    <th scope="col">Added</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+                </thead>
+                <tbody>
+                  {data.goals.map((goal) => (
+                    <tr key={goal.id}>
+                      <th scope="row">{goal.displayName}</th>
+                      <td>
+                        {goal.kind === 'pageview' ? 'Visit to ' : 'Event '}
+                        <code>{goal.kind === 'pageview' ? goal.pathPattern : goal.eventName}</code>
+                      </td>
+                      <td>{formatDateTime(goal.createdAt, site.timezone)}</td>
+                      <td className="actions">
+                        <ConfirmButton onConfirm={() => remove.run(goal.id)}>Delete</ConfirmButton>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </ResourceView>
         <ErrorMessage error={remove.error} />
       </SettingsSection>
       <SettingsSection title="Add a goal">

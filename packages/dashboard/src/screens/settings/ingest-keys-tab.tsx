@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { sites } from '../../api';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, Loading } from '../../components/ui';
+import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { formatDateTime, formatNumber, formatRelative } from '../../format';
 import { useAction } from '../../use-action';
 import { useResource } from '../../use-resource';
@@ -60,63 +60,67 @@ export function IngestKeysTab({ site }: SiteTabProps) {
         title="Ingest keys"
         description="For apps and servers sending events directly. Browsers use the snippet instead and need no key."
       >
-        {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-        {!list.data && !list.error ? <Loading label="Loading ingest keys" lines={3} /> : null}
-        {list.data && list.data.keys.length === 0 ? <p className="muted">No ingest keys.</p> : null}
-        {list.data && list.data.keys.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">Used</th>
-                  <th scope="col">Limits</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.keys.map((key) => (
-                  <tr key={key.id}>
-                    <th scope="row">
-                      <div>
-                        {key.name} {key.revokedAt ? <Badge tone="bad">revoked</Badge> : null}
-                      </div>
-                      <code className="small">{key.prefix}…</code>
+        <ResourceView
+          resource={list}
+          loading="Loading ingest keys"
+          isEmpty={(data) => data.keys.length === 0}
+          empty={<p className="muted">No ingest keys.</p>}
+        >
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Used</th>
+                    <th scope="col">Limits</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
                     </th>
-                    <td>
-                      <div>{formatNumber(key.usageCount)} events</div>
-                      <div className="muted small">last {formatRelative(key.lastUsedAt)}</div>
-                    </td>
-                    <td>
-                      <div className="small">
-                        {key.rateLimitPerMinute ? `${formatNumber(key.rateLimitPerMinute)}/min` : 'default rate'}
-                      </div>
-                      <div className="muted small">
-                        {key.expiresAt ? `expires ${formatDateTime(key.expiresAt, site.timezone)}` : 'no expiry'}
-                      </div>
-                    </td>
-                    <td className="actions">
-                      {key.revokedAt ? null : (
-                        <>
-                          <ConfirmButton
-                            variant="secondary"
-                            confirmLabel="The old key stops working: confirm"
-                            onConfirm={() => regenerate.run(key.id)}
-                          >
-                            Regenerate
-                          </ConfirmButton>
-                          <ConfirmButton onConfirm={() => revoke.run(key.id)}>Revoke</ConfirmButton>
-                        </>
-                      )}
-                    </td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+                </thead>
+                <tbody>
+                  {data.keys.map((key) => (
+                    <tr key={key.id}>
+                      <th scope="row">
+                        <div>
+                          {key.name} {key.revokedAt ? <Badge tone="bad">revoked</Badge> : null}
+                        </div>
+                        <code className="small">{key.prefix}…</code>
+                      </th>
+                      <td>
+                        <div>{formatNumber(key.usageCount)} events</div>
+                        <div className="muted small">last {formatRelative(key.lastUsedAt)}</div>
+                      </td>
+                      <td>
+                        <div className="small">
+                          {key.rateLimitPerMinute ? `${formatNumber(key.rateLimitPerMinute)}/min` : 'default rate'}
+                        </div>
+                        <div className="muted small">
+                          {key.expiresAt ? `expires ${formatDateTime(key.expiresAt, site.timezone)}` : 'no expiry'}
+                        </div>
+                      </td>
+                      <td className="actions">
+                        {key.revokedAt ? null : (
+                          <>
+                            <ConfirmButton
+                              variant="secondary"
+                              confirmLabel="The old key stops working: confirm"
+                              onConfirm={() => regenerate.run(key.id)}
+                            >
+                              Regenerate
+                            </ConfirmButton>
+                            <ConfirmButton onConfirm={() => revoke.run(key.id)}>Revoke</ConfirmButton>
+                          </>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </ResourceView>
         <ErrorMessage error={regenerate.error ?? revoke.error} />
       </SettingsSection>
       <SettingsSection title="Create an ingest key">

@@ -2,7 +2,16 @@ import { useState } from 'react';
 import { sites } from '../../api';
 import { useUser } from '../../auth-context';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Badge, Button, ConfirmButton, ErrorMessage, Field, Loading, SelectField } from '../../components/ui';
+import {
+  Alert,
+  Badge,
+  Button,
+  ConfirmButton,
+  ErrorMessage,
+  Field,
+  ResourceView,
+  SelectField,
+} from '../../components/ui';
 import { formatDateTime, formatRelative } from '../../format';
 import { navigate } from '../../router';
 import { useAction } from '../../use-action';
@@ -47,61 +56,61 @@ export function MembersTab({ site }: SiteTabProps) {
         title="Members"
         description="Owners and admins change settings; viewers only see the dashboard. Only the owner can delete or transfer the site."
       >
-        {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-        {!list.data && !list.error ? <Loading label="Loading members" lines={3} /> : null}
-        {list.data ? (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Person</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.members.map((member) => (
-                  <tr key={member.userId}>
-                    <th scope="row">
-                      <div>{member.name || member.email}</div>
-                      <div className="muted small">
-                        {member.email}
-                        {member.userId === me.id ? ' (you)' : ''}
-                      </div>
+        <ResourceView resource={list} loading="Loading members">
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Person</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Since</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
                     </th>
-                    <td>
-                      {member.role === 'owner' || !canChangeRoles ? (
-                        <Badge tone={member.role === 'owner' ? 'accent' : 'neutral'}>{member.role}</Badge>
-                      ) : (
-                        <label>
-                          <span className="visually-hidden">Role of {member.email}</span>
-                          <select
-                            value={member.role}
-                            onChange={(e) => void changeRole.run(member.userId, e.target.value as 'admin' | 'viewer')}
-                          >
-                            <option value="admin">admin</option>
-                            <option value="viewer">viewer</option>
-                          </select>
-                        </label>
-                      )}
-                    </td>
-                    <td>{formatDateTime(member.createdAt, site.timezone)}</td>
-                    <td className="actions">
-                      {member.role === 'owner' ? null : (
-                        <ConfirmButton onConfirm={() => removeMember.run(member.userId)}>
-                          {member.userId === me.id ? 'Leave' : 'Remove'}
-                        </ConfirmButton>
-                      )}
-                    </td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+                </thead>
+                <tbody>
+                  {data.members.map((member) => (
+                    <tr key={member.userId}>
+                      <th scope="row">
+                        <div>{member.name || member.email}</div>
+                        <div className="muted small">
+                          {member.email}
+                          {member.userId === me.id ? ' (you)' : ''}
+                        </div>
+                      </th>
+                      <td>
+                        {member.role === 'owner' || !canChangeRoles ? (
+                          <Badge tone={member.role === 'owner' ? 'accent' : 'neutral'}>{member.role}</Badge>
+                        ) : (
+                          <label>
+                            <span className="visually-hidden">Role of {member.email}</span>
+                            <select
+                              value={member.role}
+                              onChange={(e) => void changeRole.run(member.userId, e.target.value as 'admin' | 'viewer')}
+                            >
+                              <option value="admin">admin</option>
+                              <option value="viewer">viewer</option>
+                            </select>
+                          </label>
+                        )}
+                      </td>
+                      <td>{formatDateTime(member.createdAt, site.timezone)}</td>
+                      <td className="actions">
+                        {member.role === 'owner' ? null : (
+                          <ConfirmButton onConfirm={() => removeMember.run(member.userId)}>
+                            {member.userId === me.id ? 'Leave' : 'Remove'}
+                          </ConfirmButton>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </ResourceView>
         <ErrorMessage error={changeRole.error ?? removeMember.error} />
       </SettingsSection>
 

@@ -10,7 +10,7 @@ import {
   CopyButton,
   ErrorMessage,
   Field,
-  Loading,
+  ResourceView,
 } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { useAction } from '../../use-action';
@@ -90,26 +90,30 @@ export function SharingTab({ site, onSiteChanged }: SiteTabProps) {
             Link “{created.name}” created: <code>{created.url}</code> <CopyButton text={created.url} />
           </Alert>
         ) : null}
-        {shares.error && !shares.data ? <ErrorMessage error={shares.error} onRetry={shares.reload} /> : null}
-        {!shares.data && !shares.error ? <Loading label="Loading shared links" lines={3} /> : null}
-        {shares.data && shares.data.shares.length === 0 ? <p className="muted">No shared links.</p> : null}
-        {shares.data && shares.data.shares.length > 0 ? (
-          <ul className="plain-list">
-            {shares.data.shares.map((share) => (
-              <li key={share.id} className="list-row">
-                <div className="list-row-main">
-                  <strong>{share.name}</strong> {share.hasPassword ? <Badge>password</Badge> : null}
-                  <div className="copy-row">
-                    <code className="small break">{share.url}</code>
-                    <CopyButton text={share.url} />
+        <ResourceView
+          resource={shares}
+          loading="Loading shared links"
+          isEmpty={(data) => data.shares.length === 0}
+          empty={<p className="muted">No shared links.</p>}
+        >
+          {(data) => (
+            <ul className="plain-list">
+              {data.shares.map((share) => (
+                <li key={share.id} className="list-row">
+                  <div className="list-row-main">
+                    <strong>{share.name}</strong> {share.hasPassword ? <Badge>password</Badge> : null}
+                    <div className="copy-row">
+                      <code className="small break">{share.url}</code>
+                      <CopyButton text={share.url} />
+                    </div>
+                    <div className="muted small">created {formatDateTime(share.createdAt, site.timezone)}</div>
                   </div>
-                  <div className="muted small">created {formatDateTime(share.createdAt, site.timezone)}</div>
-                </div>
-                <ConfirmButton onConfirm={() => remove.run(share.id)}>Delete</ConfirmButton>
-              </li>
-            ))}
-          </ul>
-        ) : null}
+                  <ConfirmButton onConfirm={() => remove.run(share.id)}>Delete</ConfirmButton>
+                </li>
+              ))}
+            </ul>
+          )}
+        </ResourceView>
         <ErrorMessage error={remove.error} />
         <form className="stack" onSubmit={create.onSubmit}>
           <h3>New shared link</h3>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { type ShieldKind, sites } from '../../api';
 import { SettingsSection } from '../../components/settings-layout';
-import { Button, ConfirmButton, ErrorMessage, Field, Loading, SelectField } from '../../components/ui';
+import { Button, ConfirmButton, ErrorMessage, Field, ResourceView, SelectField } from '../../components/ui';
 import { countryName, formatDateTime } from '../../format';
 import { useAction } from '../../use-action';
 import { useResource } from '../../use-resource';
@@ -57,43 +57,47 @@ export function ShieldsTab({ site }: SiteTabProps) {
         title="Shields"
         description="Traffic that matches a shield is dropped when it arrives and never counted. Existing data is not changed."
       >
-        {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-        {!list.data && !list.error ? <Loading label="Loading shields" lines={3} /> : null}
-        {list.data && list.data.shields.length === 0 ? (
-          <p className="muted">No shields: all traffic is counted.</p>
-        ) : null}
-        {list.data && list.data.shields.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Blocks</th>
-                  <th scope="col">Note</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.shields.map((shield) => (
-                  <tr key={shield.id}>
-                    <th scope="row">
-                      <span className="muted">{KINDS.find((k) => k.kind === shield.kind)?.label ?? shield.kind}: </span>
-                      <code>{shield.value}</code>
-                      {shield.kind === 'country' ? ` (${countryName(shield.value)})` : ''}
+        <ResourceView
+          resource={list}
+          loading="Loading shields"
+          isEmpty={(data) => data.shields.length === 0}
+          empty={<p className="muted">No shields: all traffic is counted.</p>}
+        >
+          {(data) => (
+            <div className="table-wrap">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Blocks</th>
+                    <th scope="col">Note</th>
+                    <th scope="col">Added</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
                     </th>
-                    <td>{shield.description ?? ''}</td>
-                    <td>{formatDateTime(shield.createdAt, site.timezone)}</td>
-                    <td className="actions">
-                      <ConfirmButton onConfirm={() => remove.run(shield.id)}>Remove</ConfirmButton>
-                    </td>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+                </thead>
+                <tbody>
+                  {data.shields.map((shield) => (
+                    <tr key={shield.id}>
+                      <th scope="row">
+                        <span className="muted">
+                          {KINDS.find((k) => k.kind === shield.kind)?.label ?? shield.kind}:{' '}
+                        </span>
+                        <code>{shield.value}</code>
+                        {shield.kind === 'country' ? ` (${countryName(shield.value)})` : ''}
+                      </th>
+                      <td>{shield.description ?? ''}</td>
+                      <td>{formatDateTime(shield.createdAt, site.timezone)}</td>
+                      <td className="actions">
+                        <ConfirmButton onConfirm={() => remove.run(shield.id)}>Remove</ConfirmButton>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </ResourceView>
         <ErrorMessage error={remove.error} />
       </SettingsSection>
       <SettingsSection title="Add a shield">

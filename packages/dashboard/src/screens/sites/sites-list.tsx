@@ -1,7 +1,7 @@
 import { type SiteSummary, sites } from '../../api';
 import { AppPage } from '../../components/app-header';
 import { Sparkline } from '../../components/charts/sparkline';
-import { Badge, ErrorMessage, Loading, PageTitle, Skeleton, useDocumentTitle } from '../../components/ui';
+import { Badge, PageTitle, ResourceView, Skeleton, useDocumentTitle } from '../../components/ui';
 import { formatNumber } from '../../format';
 import { Link } from '../../router';
 import { useResource } from '../../use-resource';
@@ -21,26 +21,32 @@ export function SitesListScreen() {
       >
         Sites
       </PageTitle>
-      {list.error && !list.data ? <ErrorMessage error={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? <Loading label="Loading your sites" lines={4} className="card pad" /> : null}
-      {list.data && list.data.sites.length === 0 ? (
-        <div className="card empty-state">
-          <h2>No sites yet</h2>
-          <p>Add the first website you want to count. You get a snippet to paste into its pages.</p>
-          <Link to="/sites/new" className="btn btn-primary">
-            Add a site
-          </Link>
-        </div>
-      ) : null}
-      {list.data && list.data.sites.length > 0 ? (
-        <ul className="site-grid">
-          {list.data.sites.map((site) => (
-            <li key={site.id}>
-              <SiteCard site={site} />
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ResourceView
+        resource={list}
+        loading="Loading your sites"
+        lines={4}
+        className="card pad"
+        isEmpty={(data) => data.sites.length === 0}
+        empty={
+          <div className="card empty-state">
+            <h2>No sites yet</h2>
+            <p>Add the first website you want to count. You get a snippet to paste into its pages.</p>
+            <Link to="/sites/new" className="btn btn-primary">
+              Add a site
+            </Link>
+          </div>
+        }
+      >
+        {(data) => (
+          <ul className="site-grid">
+            {data.sites.map((site) => (
+              <li key={site.id}>
+                <SiteCard site={site} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </ResourceView>
     </AppPage>
   );
 }
