@@ -1,27 +1,20 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens, deriveTokenKey, TOKEN_PREFIXES } from '../src/auth/tokens.js';
-import { freshPostgresDatabase } from '../src/test-support/postgres.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { TestBrowser } from './support/browser.js';
 import { type MailCatcher, startMailCatcher } from './support/mail-catcher.js';
 import { tempDataDir } from './support/server.js';
+import { META_ENGINES } from './support/site-fixtures.js';
 
 /** Who may create an account under REGISTRATION=invite and =closed, end to end over HTTP. */
 
+// chDB allows one data directory per process: the apps of both metadata engines share it.
 const dataDir = tempDataDir('sightline-registration-');
 const PASSWORD = 'correct horse battery staple';
 const DAY_MS = 86_400_000;
 
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => ({ url: `sqlite:${join(tempDataDir('sightline-reg-meta-'), 'meta.db')}`, drop: async () => {} }),
-  },
-  { name: 'postgres', open: () => freshPostgresDatabase() },
-];
-
-describe.each(ENGINES)('REGISTRATION=invite on $name', (engine) => {
+describe.each(META_ENGINES)('REGISTRATION=invite on $name', (engine) => {
   let app: TestApp;
   let mail: MailCatcher;
   let drop: () => Promise<void>;
@@ -52,11 +45,11 @@ describe.each(ENGINES)('REGISTRATION=invite on $name', (engine) => {
 
   beforeAll(async () => {
     mail = await startMailCatcher();
-    const database = await engine.open();
+    const database = await engine.prepare();
     drop = database.drop;
     app = await startTestApp({
       DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...database.env,
       TRUST_PROXY: 'true',
       REGISTRATION: 'invite',
       SMTP_URL: mail.url,

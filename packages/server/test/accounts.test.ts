@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../src/auth/totp.js';
-import { freshPostgresDatabase } from '../src/test-support/postgres.js';
 import { startTestApp, type TestApp } from './support/app.js';
 import { FIREFOX_WINDOWS_UA, TestBrowser } from './support/browser.js';
 import { type MailCatcher, startMailCatcher, tokenFromMail } from './support/mail-catcher.js';
 import { tempDataDir } from './support/server.js';
+import { META_ENGINES } from './support/site-fixtures.js';
 
 /**
  * The account flows end to end over HTTP, as the dashboard drives them, on both metadata engines: first-run setup,
@@ -14,25 +13,15 @@ import { tempDataDir } from './support/server.js';
  */
 
 // chDB allows one data directory per process: both engines share it; the metadata store differs.
+// chDB allows one data directory per process: the apps of both metadata engines share it.
 const dataDir = tempDataDir('sightline-accounts-');
 const BASE_URL = 'http://sightline.test';
 const MAX_FAILURES = 3;
 const PASSWORD = 'correct horse battery staple';
 
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => ({
-      url: `sqlite:${join(tempDataDir('sightline-accounts-meta-'), 'meta.db')}`,
-      drop: async () => {},
-    }),
-  },
-  { name: 'postgres', open: () => freshPostgresDatabase() },
-];
-
 const codeAt = (secret: string, ms: number) => totp(base32Decode(secret)!, ms);
 
-describe.each(ENGINES)('accounts over HTTP on $name', (engine) => {
+describe.each(META_ENGINES)('accounts over HTTP on $name', (engine) => {
   let app: TestApp;
   let mail: MailCatcher;
   let drop: () => Promise<void>;
@@ -51,11 +40,11 @@ describe.each(ENGINES)('accounts over HTTP on $name', (engine) => {
 
   beforeAll(async () => {
     mail = await startMailCatcher();
-    const database = await engine.open();
+    const database = await engine.prepare();
     drop = database.drop;
     app = await startTestApp({
       DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...database.env,
       BASE_URL,
       TRUST_PROXY: 'true',
       REGISTRATION: 'open',

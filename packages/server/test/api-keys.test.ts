@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens, deriveTokenKey } from '../src/auth/tokens.js';
 import type { Site } from '../src/domain/site.js';
-import { freshPostgresDatabase } from '../src/test-support/postgres.js';
 import {
   addSite,
   clientFetch,
@@ -12,21 +10,12 @@ import {
   type TestClient,
 } from './support/app.js';
 import { childEnv, runCliCommand, tempDataDir } from './support/server.js';
+import { META_ENGINES } from './support/site-fixtures.js';
 
-/** Both metadata engines; chDB allows one data directory per process, so they share it with a database each. */
+// chDB allows one data directory per process: the apps of both metadata engines share it.
 const dataDir = tempDataDir('sightline-api-keys-');
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => ({
-      url: `sqlite:${join(tempDataDir('sightline-api-keys-meta-'), 'meta.db')}`,
-      drop: async () => {},
-    }),
-  },
-  { name: 'postgres', open: () => freshPostgresDatabase() },
-];
 
-describe.each(ENGINES)('personal API keys over HTTP on $name', (engine) => {
+describe.each(META_ENGINES)('personal API keys over HTTP on $name', (engine) => {
   let drop: () => Promise<void> = async () => {};
   let app: TestApp;
   let alice: TestClient;
@@ -34,11 +23,11 @@ describe.each(ENGINES)('personal API keys over HTTP on $name', (engine) => {
   let site: Site;
 
   beforeAll(async () => {
-    const database = await engine.open();
+    const database = await engine.prepare();
     drop = database.drop;
     app = await startTestApp({
       DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...database.env,
       CLICKHOUSE_DATABASE: `keys_${engine.name}`,
     });
     alice = await createSignedInClient(app, { email: 'alice@example.com' });

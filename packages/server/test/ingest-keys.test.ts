@@ -1,31 +1,20 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens, deriveTokenKey } from '../src/auth/tokens.js';
 import type { Site } from '../src/domain/site.js';
 import { createMetaStore } from '../src/storage/meta/index.js';
-import { freshPostgresDatabase } from '../src/test-support/postgres.js';
 import { addSite, createSignedInClient, startTestApp, type TestApp, type TestClient } from './support/app.js';
 import { tempDataDir } from './support/server.js';
+import { META_ENGINES } from './support/site-fixtures.js';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 /** A German address (Deutsche Telekom range), so the offline geo database has a country for it. */
 const GERMAN_IP = '91.64.10.20';
 
-/** Both metadata engines; chDB allows one data directory per process, so they share it with a database each. */
+// chDB allows one data directory per process: the apps of both metadata engines share it.
 const dataDir = tempDataDir('sightline-ingest-keys-');
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => ({
-      url: `sqlite:${join(tempDataDir('sightline-ingest-keys-meta-'), 'meta.db')}`,
-      drop: async () => {},
-    }),
-  },
-  { name: 'postgres', open: () => freshPostgresDatabase() },
-];
 
-describe.each(ENGINES)('ingest keys over HTTP on $name', (engine) => {
+describe.each(META_ENGINES)('ingest keys over HTTP on $name', (engine) => {
   let drop: () => Promise<void> = async () => {};
   let app: TestApp;
   let owner: TestClient;
@@ -34,11 +23,11 @@ describe.each(ENGINES)('ingest keys over HTTP on $name', (engine) => {
   let site: Site;
 
   beforeAll(async () => {
-    const database = await engine.open();
+    const database = await engine.prepare();
     drop = database.drop;
     app = await startTestApp({
       DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...database.env,
       CLICKHOUSE_DATABASE: `ingest_keys_${engine.name}`,
     });
     owner = await createSignedInClient(app, { email: 'owner@example.com' });

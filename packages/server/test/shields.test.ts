@@ -1,29 +1,18 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Site } from '../src/domain/site.js';
-import { freshPostgresDatabase } from '../src/test-support/postgres.js';
 import { addSite, createSignedInClient, startTestApp, type TestApp, type TestClient } from './support/app.js';
 import { tempDataDir } from './support/server.js';
+import { META_ENGINES } from './support/site-fixtures.js';
 
 const CHROME =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 /** A German address (Deutsche Telekom range), so the offline geo database has a country for it. */
 const GERMAN_IP = '91.64.10.20';
 
-/** Both metadata engines; chDB allows one data directory per process, so they share it with a database each. */
+// chDB allows one data directory per process: the apps of both metadata engines share it.
 const dataDir = tempDataDir('sightline-shields-');
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => ({
-      url: `sqlite:${join(tempDataDir('sightline-shields-meta-'), 'meta.db')}`,
-      drop: async () => {},
-    }),
-  },
-  { name: 'postgres', open: () => freshPostgresDatabase() },
-];
 
-describe.each(ENGINES)('shields over HTTP on $name', (engine) => {
+describe.each(META_ENGINES)('shields over HTTP on $name', (engine) => {
   let drop: () => Promise<void> = async () => {};
   let app: TestApp;
   let admin: TestClient;
@@ -34,11 +23,11 @@ describe.each(ENGINES)('shields over HTTP on $name', (engine) => {
 
   beforeAll(async () => {
     // behind a proxy, as in production: the client IP comes from X-Forwarded-For
-    const database = await engine.open();
+    const database = await engine.prepare();
     drop = database.drop;
     app = await startTestApp({
       DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
+      ...database.env,
       CLICKHOUSE_DATABASE: `shields_${engine.name}`,
       TRUST_PROXY: 'true',
     });
