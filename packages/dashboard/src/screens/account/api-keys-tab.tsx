@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { type ApiKeyScope, account } from '../../api';
+import { RevealedKey } from '../../components/revealed-key';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
+import { Badge, Button, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { formatDateTime, formatRelative } from '../../format';
 import { useAction } from '../../use-action';
 import { useResource } from '../../use-resource';
@@ -40,17 +41,14 @@ export function ApiKeysTab() {
   return (
     <>
       {revealed ? (
-        <SettingsSection title={`New key “${revealed.name}”`}>
-          <Alert tone="warning">Copy this key now: it is shown only once.</Alert>
-          <CodeBlock code={revealed.token} label="API key" />
-          <CodeBlock
-            label="Example request"
-            code={`curl ${origin}/api/v2/query \\\n  -H 'Authorization: Bearer ${revealed.token}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"site_id":"example.com","metrics":["visitors"],"date_range":"7d"}'`}
-          />
-          <Button small onClick={() => setRevealed(undefined)}>
-            I have stored it
-          </Button>
-        </SettingsSection>
+        <RevealedKey
+          name={revealed.name}
+          token={revealed.token}
+          label="API key"
+          warning="Copy this key now: it is shown only once."
+          example={`curl ${origin}/api/v2/query \\\n  -H 'Authorization: Bearer ${revealed.token}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"site_id":"example.com","metrics":["visitors"],"date_range":"7d"}'`}
+          onStored={() => setRevealed(undefined)}
+        />
       ) : null}
       <SettingsSection
         title="API keys"

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { sites } from '../../api';
+import { RevealedKey } from '../../components/revealed-key';
 import { SettingsSection } from '../../components/settings-layout';
-import { Alert, Badge, Button, CodeBlock, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
+import { Badge, Button, ConfirmButton, ErrorMessage, Field, ResourceView } from '../../components/ui';
 import { formatDateTime, formatNumber, formatRelative } from '../../format';
 import { useAction } from '../../use-action';
 import { useResource } from '../../use-resource';
@@ -43,18 +44,15 @@ export function IngestKeysTab({ site }: SiteTabProps) {
   return (
     <>
       {revealed ? (
-        <SettingsSection title={`New key “${revealed.name}”`}>
-          <Alert tone="warning">Copy this key now: it is shown only once. Store it as a secret in your app.</Alert>
-          <CodeBlock code={revealed.token} label="Ingest key" />
-          <p className="muted small">Send events with it:</p>
-          <CodeBlock
-            label="Example request"
-            code={`curl -X POST ${origin}/api/v1/events \\\n  -H 'X-API-Key: ${revealed.token}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"name":"pageview","url":"https://${site.domain}/"}'`}
-          />
-          <Button small onClick={() => setRevealed(undefined)}>
-            I have stored it
-          </Button>
-        </SettingsSection>
+        <RevealedKey
+          name={revealed.name}
+          token={revealed.token}
+          label="Ingest key"
+          warning="Copy this key now: it is shown only once. Store it as a secret in your app."
+          exampleIntro="Send events with it:"
+          example={`curl -X POST ${origin}/api/v1/events \\\n  -H 'X-API-Key: ${revealed.token}' \\\n  -H 'Content-Type: application/json' \\\n  -d '{"name":"pageview","url":"https://${site.domain}/"}'`}
+          onStored={() => setRevealed(undefined)}
+        />
       ) : null}
       <SettingsSection
         title="Ingest keys"
