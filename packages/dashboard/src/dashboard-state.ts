@@ -1,3 +1,4 @@
+import { EVENT_DIMENSIONS, VISIT_DIMENSIONS } from '@sightline/shared';
 import type { ApiFilter, Metric } from './api';
 import { countryName } from './format';
 import { COMPARE_MODES, type CompareMode, isIsoDate, PERIOD_KEYS, type PeriodKey } from './period';
@@ -30,29 +31,7 @@ export const DEFAULT_PERIOD: PeriodKey = '30d';
 export const DEFAULT_COMPARE: CompareMode = 'previous_period';
 
 /** Dimensions a filter may name (the same allow-list the API has; props keys are free text). */
-const FILTER_DIMENSIONS = new Set([
-  'event:page',
-  'event:hostname',
-  'event:name',
-  'event:goal',
-  'visit:entry_page',
-  'visit:exit_page',
-  'visit:source',
-  'visit:referrer',
-  'visit:channel',
-  'visit:utm_medium',
-  'visit:utm_source',
-  'visit:utm_campaign',
-  'visit:utm_content',
-  'visit:utm_term',
-  'visit:device',
-  'visit:browser',
-  'visit:browser_version',
-  'visit:os',
-  'visit:os_version',
-  'visit:country',
-  'visit:screen',
-]);
+const FILTER_DIMENSIONS = new Set<string>([...EVENT_DIMENSIONS, ...VISIT_DIMENSIONS]);
 
 export function isFilterDimension(dimension: string): boolean {
   return FILTER_DIMENSIONS.has(dimension) || (dimension.startsWith('event:props:') && dimension.length > 12);

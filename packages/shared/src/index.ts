@@ -1,1 +1,1 @@
-export {};
+export * from './stats-dimensions.js';

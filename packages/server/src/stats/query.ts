@@ -1,3 +1,4 @@
+import { EVENT_DIMENSIONS, type EventDimension, VISIT_DIMENSIONS, type VisitDimension } from '@sightline/shared';
 import { LIMITS } from '../domain/event.js';
 import { re2SyntaxProblem } from './re2-syntax.js';
 
@@ -37,28 +38,7 @@ export type Metric = (typeof METRICS)[number];
 export const TIME_DIMENSIONS = ['time', 'time:hour', 'time:day', 'time:week', 'time:month'] as const;
 export type TimeDimension = (typeof TIME_DIMENSIONS)[number];
 
-export const EVENT_DIMENSIONS = ['event:page', 'event:hostname', 'event:name', 'event:goal'] as const;
-export const VISIT_DIMENSIONS = [
-  'visit:entry_page',
-  'visit:exit_page',
-  'visit:source',
-  'visit:referrer',
-  'visit:channel',
-  'visit:utm_medium',
-  'visit:utm_source',
-  'visit:utm_campaign',
-  'visit:utm_content',
-  'visit:utm_term',
-  'visit:device',
-  'visit:browser',
-  'visit:browser_version',
-  'visit:os',
-  'visit:os_version',
-  'visit:country',
-  'visit:screen',
-] as const;
-export type EventDimension = (typeof EVENT_DIMENSIONS)[number];
-export type VisitDimension = (typeof VISIT_DIMENSIONS)[number];
+export { EVENT_DIMENSIONS, type EventDimension, VISIT_DIMENSIONS, type VisitDimension };
 export type PropDimension = `event:props:${string}`;
 /** A dimension a query may group or filter by; prop keys are values, never identifiers. */
 export type Dimension = EventDimension | VisitDimension | PropDimension | TimeDimension;
