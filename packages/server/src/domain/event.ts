@@ -62,6 +62,12 @@ export type EventSource = 'web' | 'app' | 'api' | 'import';
 export const PAGEVIEW = 'pageview';
 export const ENGAGEMENT = 'engagement';
 
+/**
+ * DESIGN.md "Event model": 30 minutes of inactivity end a session. The ingest's session step applies it, and the
+ * event store relies on it to know when a visit can no longer grow (storage/events/finished-visits.ts).
+ */
+export const SESSION_TIMEOUT_MS = 30 * 60_000;
+
 /** Caps applied by validation (DESIGN.md brackets). One place, so validation, docs and tests agree. */
 export const LIMITS = {
   pathname: 2000,

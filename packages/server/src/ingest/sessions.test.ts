@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SESSION_TIMEOUT_MS } from '../domain/event.js';
 import { createMemoryStateStore } from '../storage/state/memory.js';
-import { createSessionTracker, parseSessionRecord, SESSION_TIMEOUT_MS, type SessionEvent } from './sessions.js';
+import { createSessionTracker, parseSessionRecord, type SessionEvent } from './sessions.js';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 2, 1, 10, 0, 0);

@@ -1,9 +1,6 @@
-import { ENGAGEMENT, PAGEVIEW } from '../domain/event.js';
+import { ENGAGEMENT, PAGEVIEW, SESSION_TIMEOUT_MS } from '../domain/event.js';
 import { sessionIdFor } from '../domain/visitor-id.js';
 import type { StateStore } from '../storage/state/state-store.js';
-
-/** DESIGN.md "Event model": 30 minutes of inactivity end a session. */
-export const SESSION_TIMEOUT_MS = 30 * 60_000;
 
 /** Conditional writes tried before giving up on a record other nodes keep changing (see createSessionTracker). */
 const MAX_WRITE_ATTEMPTS = 10;

@@ -5,11 +5,12 @@ import { resolveDateRange } from './date-range.js';
 import { parseStatsQuery } from './query.js';
 
 const site = { id: 42, timezone: 'Asia/Kathmandu' };
+const visitTables = { visits: 'db.visits', lateVisits: 'db.late_visits', progress: 'db.visit_progress' };
 const range = resolveDateRange(['2025-03-01', '2025-03-31'], { timezone: site.timezone, now: 0 });
 
 function compile(body: Record<string, unknown>, paginate = true) {
   const query = parseStatsQuery({ site_id: 'example.com', metrics: ['visitors'], date_range: '7d', ...body });
-  return compileRollupQuery({ query, site, range, rollupTable: 'db.sessions_15m', paginate });
+  return compileRollupQuery({ query, site, range, rollupTable: 'db.sessions_15m', visitTables, paginate });
 }
 
 function boundStrings(params: Record<string, unknown>): string[] {
@@ -17,9 +18,10 @@ function boundStrings(params: Record<string, unknown>): string[] {
 }
 
 describe('compileRollupQuery', () => {
-  it('reads only the rollup, with the site, the range (whole seconds) and the time zone bound', () => {
+  it('reads only the rollup and the finished visits, with the site, the range (whole seconds) and the time zone bound', () => {
     const compiled = compile({ dimensions: ['time:day'], metrics: ['visitors', 'visits', 'bounce_rate'] });
     expect(compiled.sql).toContain('FROM db.sessions_15m');
+    expect(compiled.sql).toContain('FROM db.visits');
     expect(compiled.sql).not.toContain('db.events');
     const values = Object.values(compiled.params);
     expect(values).toEqual(expect.arrayContaining([42, range.fromMs / 1000, range.toMs / 1000, 'Asia/Kathmandu']));
@@ -56,6 +58,7 @@ describe('compileRollupQuery', () => {
   it('merges only the attributes the query uses, and paginates like the raw compiler', () => {
     const compiled = compile({ dimensions: ['visit:country'], pagination: { limit: 5, offset: 10 } });
     expect(compiled.sql).toContain('argMinMerge(a_country)');
+    expect(compiled.sql).toContain('a_country AS s_country');
     expect(compiled.sql).not.toContain('a_source');
     expect(Object.values(compiled.params)).toEqual(expect.arrayContaining([5, 10]));
     const unpaginated = compile({ dimensions: ['visit:country'] }, false);

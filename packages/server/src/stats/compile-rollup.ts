@@ -1,3 +1,4 @@
+import type { FinishedVisitTables } from '../storage/events/schema.js';
 import type { CompiledQuery, CompileOptions, Context } from './compile.js';
 import {
   and,
@@ -27,13 +28,22 @@ import { isTimeDimension, StatsQueryError } from './query.js';
 export interface RollupCompileOptions extends Omit<CompileOptions, 'eventsTable' | 'goals'> {
   /** Fully qualified rollup table (an identifier the store owns). */
   rollupTable: string;
+  /** The finished visits beside it (storage/events/finished-visits.ts). */
+  visitTables: Pick<FinishedVisitTables, 'visits' | 'lateVisits' | 'progress'>;
+}
+
+/** A visit dimension's column in the finished visits table. */
+function finishedColumnOf(dimension: VisitDimension): string {
+  if (dimension === 'visit:entry_page') return 'entry_page';
+  if (dimension === 'visit:exit_page') return 'exit_page';
+  return `a_${dimension.slice('visit:'.length)}`;
 }
 
 /** A visit dimension's value, merged from the argMin / argMax states of the visit's rollup rows. */
 function rollupColumnOf(dimension: VisitDimension): string {
   if (dimension === 'visit:entry_page') return 'argMinMerge(entry_page)';
   if (dimension === 'visit:exit_page') return 'argMaxMerge(exit_page)';
-  return `argMinMerge(a_${dimension.slice('visit:'.length)})`;
+  return `argMinMerge(${finishedColumnOf(dimension)})`;
 }
 
 /** Aggregates over `matched` (one row per visit) by the grouped column they produce. */
@@ -71,6 +81,41 @@ function columnsOf(metric: Metric): string[] {
   }
 }
 
+/**
+ * `sessions`: one row per visit with pieces in the range, its figures clipped to the range. A visit wholly inside the
+ * range that is finished (no piece at or after the watermark, not flagged late) comes from its final row
+ * in `visits`; every other one (crossing an end of the range, still open, or touched by a late event) is regrouped
+ * from its rollup pieces inside the range, as the definition says. Both halves give the same columns.
+ */
+function visitsCtes(
+  options: RollupCompileOptions,
+  sql: { siteParam: string; fromParam: string; toParam: string; inRange: string },
+  dimensions: VisitDimension[],
+): string[] {
+  const { rollupTable, visitTables } = options;
+  const { siteParam, fromParam, toParam, inRange } = sql;
+  const from = `toDateTime(${fromParam}, 'UTC')`;
+  const to = `toDateTime(${toParam}, 'UTC')`;
+  const finishedAttributes = dimensions.map((d) => `, ${finishedColumnOf(d)} AS ${visitColumn(d)}`).join('');
+  const regroupedAttributes = dimensions.map((d) => `, ${rollupColumnOf(d)} AS ${visitColumn(d)}`).join('');
+  // Each part is a separate read on a key range (an OR of ranges would read the whole site): visits with recent
+  // pieces, visits flagged late, and the final rows crossing either end of the range.
+  return [
+    `(SELECT max(finished_before) FROM ${visitTables.progress}) AS finished_before`,
+    `unsettled AS (SELECT session_id FROM ${rollupTable} WHERE site_id = ${siteParam} AND bucket >= finished_before ` +
+      `UNION ALL SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam})`,
+    `regrouped_ids AS (SELECT session_id FROM unsettled UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
+      `WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
+      `WHERE site_id = ${siteParam} AND start < ${to} AND end >= ${to})`,
+    `sessions AS (SELECT session_id, visitor_id, start AS s_start, end AS s_end, pageviews AS s_pageviews, ` +
+      `events AS s_events, interactions AS s_interactions${finishedAttributes} FROM ${visitTables.visits} ` +
+      `WHERE site_id = ${siteParam} AND start >= ${from} AND end < ${to} AND session_id NOT IN (SELECT session_id FROM unsettled) ` +
+      'UNION ALL SELECT session_id, min(visitor_id) AS visitor_id, min(first_ts) AS s_start, max(last_ts) AS s_end, ' +
+      'sum(pageviews) AS s_pageviews, sum(events) AS s_events, sum(interactions) AS s_interactions' +
+      `${regroupedAttributes} FROM ${rollupTable} WHERE ${inRange} AND session_id IN (SELECT session_id FROM regrouped_ids) GROUP BY session_id)`,
+  ];
+}
+
 /** Compiles a rollup query. The planner has checked that every part of it is one the rollup can answer. */
 export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery {
   const { query, site, range, rollupTable } = options;
@@ -88,14 +133,8 @@ export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery
   const groupKey = dimensionColumns.join(', ');
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';
 
-  const attributes = [...visitDimensionsOf(query)].map(
-    (dimension) => `${rollupColumnOf(dimension)} AS ${visitColumn(dimension)}`,
-  );
-  const ctes: string[] = [
-    `sessions AS (SELECT session_id, min(visitor_id) AS visitor_id, min(first_ts) AS s_start, max(last_ts) AS s_end, ` +
-      'sum(pageviews) AS s_pageviews, sum(events) AS s_events, sum(interactions) AS s_interactions' +
-      `${attributes.map((attribute) => `, ${attribute}`).join('')} FROM ${rollupTable} WHERE ${inRange} GROUP BY session_id)`,
-  ];
+  const dimensionsUsed = [...visitDimensionsOf(query)];
+  const ctes = [...visitsCtes(options, { siteParam, fromParam, toParam, inRange }, dimensionsUsed)];
   // Visits without a pageview have no entry or exit page and stay out of those breakdowns (as in compile.ts).
   const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
   ctes.push(

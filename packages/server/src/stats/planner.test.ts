@@ -17,7 +17,16 @@ describe('planStatsQuery', () => {
       plan({
         metrics: ['visitors', 'visits', 'pageviews', 'events', 'bounce_rate', 'visit_duration', 'views_per_visit'],
       }),
-    ).toEqual({ source: 'rollup', rollupTable: 'analytics.sessions_15m' });
+    ).toEqual({
+      source: 'rollup',
+      rollupTable: 'analytics.sessions_15m',
+      visitTables: {
+        visits: 'analytics.visits',
+        lateVisits: 'analytics.late_visits',
+        progress: 'analytics.visit_progress',
+        rebuild: 'analytics.visits_rebuild',
+      },
+    });
     expect(
       plan({
         metrics: ['visitors', 'percentage'],

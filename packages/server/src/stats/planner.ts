@@ -1,4 +1,9 @@
-import { ROLLUP_BUCKET_MS, sessionsRollupTable } from '../storage/events/schema.js';
+import {
+  type FinishedVisitTables,
+  finishedVisitTables,
+  ROLLUP_BUCKET_MS,
+  sessionsRollupTable,
+} from '../storage/events/schema.js';
 import type { Granularity, ResolvedDateRange } from './date-range.js';
 import { granularityFor } from './date-range.js';
 import type { Filter, Metric, StatsQuery } from './query.js';
@@ -27,7 +32,9 @@ import { addDays, compareDates, offsetAt, startOfZonedDay, zonedDate } from './z
  * deletes events must delete the rollup's rows too (site deletion does: it clears every table with a site_id).
  */
 
-export type Plan = { source: 'rollup'; rollupTable: string } | { source: 'raw'; reason: string };
+export type Plan =
+  | { source: 'rollup'; rollupTable: string; visitTables: FinishedVisitTables }
+  | { source: 'raw'; reason: string };
 
 export const ROLLUP_METRICS: readonly Metric[] = [
   'visitors',
@@ -58,6 +65,11 @@ export function rollupTableFor(eventsTable: string): string | undefined {
   return match === null ? undefined : sessionsRollupTable(match[1]!);
 }
 
+/** The finished visits tables beside `eventsTable` (callers have checked the layout with rollupTableFor). */
+function visitTablesFor(eventsTable: string): FinishedVisitTables {
+  return finishedVisitTables(EVENTS_TABLE.exec(eventsTable)![1]!);
+}
+
 /** Chooses where a query reads from. Pure: no I/O, so it is cheap to call per query and per comparison. */
 export function planStatsQuery(input: PlanInput): Plan {
   const { query, range, timezone } = input;
@@ -76,7 +88,7 @@ export function planStatsQuery(input: PlanInput): Plan {
   const granularity = timeDimension === undefined ? undefined : granularityFor(timeDimension, range);
   if (!alignsWithBuckets(range, granularity, timezone))
     return { source: 'raw', reason: 'the range or its time buckets do not align with 15-minute buckets' };
-  return { source: 'rollup', rollupTable };
+  return { source: 'rollup', rollupTable, visitTables: visitTablesFor(input.eventsTable) };
 }
 
 function onVisitsOnly(filter: Filter): boolean {

@@ -173,7 +173,14 @@ function compile(deps: StatsDeps, query: StatsQuery, range: ResolvedDateRange, p
     useRollups: deps.useRollups,
   });
   if (plan.source === 'rollup')
-    return compileRollupQuery({ query, site: deps.site, range, rollupTable: plan.rollupTable, paginate });
+    return compileRollupQuery({
+      query,
+      site: deps.site,
+      range,
+      rollupTable: plan.rollupTable,
+      visitTables: plan.visitTables,
+      paginate,
+    });
   return compileStatsQuery({
     query,
     site: deps.site,

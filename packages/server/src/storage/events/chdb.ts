@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { batchSize, eventRowsPayload } from './event-row.js';
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { finishVisits } from './finished-visits.js';
 import { inlineParams } from './inline-params.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 import { deleteSiteRows } from './site-deletion.js';
@@ -147,6 +148,7 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
     },
 
     storedEventIds: (rows) => findStoredEventIds(store, eventsTable, rows),
+    finishVisits: (finishOptions) => finishVisits(store, database, finishOptions),
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       const result = await run(pickReader(), (session) => execute(session, sql, params));

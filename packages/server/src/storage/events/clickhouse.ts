@@ -1,6 +1,7 @@
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import { batchSize, eventInsertRecord, insertRecordFromJson, isEncoded } from './event-row.js';
 import type { EventBatch, EventStore, QueryParams, StoreHealth } from './event-store.js';
+import { finishVisits } from './finished-visits.js';
 import { applyMigrations, assertDatabaseName, EVENT_COLUMNS } from './schema.js';
 import { deleteSiteRows } from './site-deletion.js';
 import { findStoredEventIds } from './stored-event-ids.js';
@@ -80,6 +81,7 @@ export function createClickhouseEventStore(options: ClickhouseEventStoreOptions)
     },
 
     storedEventIds: (rows) => findStoredEventIds(store, eventsTable, rows),
+    finishVisits: (finishOptions) => finishVisits(store, database, finishOptions),
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       assertOpen();

@@ -1,4 +1,5 @@
 import type { EventRow } from '../../domain/event.js';
+import type { FinishVisitsOptions, FinishVisitsReport } from './finished-visits.js';
 
 /**
  * Rows already serialised as the insert's JSONCompactEachRow payload (`eventInsertJson` in event-row.ts). The journal keeps
@@ -46,6 +47,11 @@ export interface EventStore {
    * second call removes. Idempotent.
    */
   deleteSite(siteId: number): Promise<void>;
+  /**
+   * Writes the final rows of visits that can no longer grow and rebuilds those that late events touched
+   * (finished-visits.ts). One run at a time per database; the server's scheduled job holds a lease for it.
+   */
+  finishVisits(options?: FinishVisitsOptions): Promise<FinishVisitsReport>;
   /** Fully qualified name of the events table, for SQL text (an identifier we own, never user input). */
   readonly eventsTable: string;
   health(): Promise<StoreHealth>;

@@ -1,4 +1,4 @@
-import type { EventRow } from '../../domain/event.js';
+import { type EventRow, SESSION_TIMEOUT_MS } from '../../domain/event.js';
 import type { QueryParams } from './event-store.js';
 
 /**
@@ -166,6 +166,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'visit rollup (sessions_15m) kept by a materialized view, backfilled from events',
     statements: (db) => [sessionsRollupDdl(db), sessionsRollupViewDdl(db)],
     backfill: backfillSessionsRollup,
+  },
+  {
+    version: 3,
+    name: 'finished visits (visits), late-event flags (late_visits) and the finishing watermark (visit_progress)',
+    statements: (db) => [
+      finishedVisitsDdl(db),
+      lateVisitsDdl(db),
+      lateVisitsViewDdl(db),
+      visitProgressDdl(db),
+      visitsRebuildDdl(db),
+    ],
+    backfill: backfillFinishedVisits,
   },
 ];
 
@@ -344,4 +356,126 @@ async function backfillSessionsRollup(runner: SqlRunner, database: string): Prom
     });
     start = end + 1;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Migration 3: finished visits. Frozen with the migration, like migration 2.
+
+/** The tables of finished visits, beside the events table of `database` (identifiers we own). */
+export interface FinishedVisitTables {
+  /** One final row per visit that can no longer grow. */
+  visits: string;
+  /** Visits that received events late, after they may have been finished. */
+  lateVisits: string;
+  /** The finishing watermark: every visit whose last rollup bucket is before it has its final row or is flagged. */
+  progress: string;
+  /** The finishing job's scratch list of visits to rebuild, by the UTC day they start. */
+  rebuild: string;
+}
+
+export function finishedVisitTables(database: string): FinishedVisitTables {
+  const db = assertDatabaseName(database);
+  return {
+    visits: `${db}.visits`,
+    lateVisits: `${db}.late_visits`,
+    progress: `${db}.visit_progress`,
+    rebuild: `${db}.visits_rebuild`,
+  };
+}
+
+/**
+ * An event stored more than this long after its own time is late: the visit it belongs to may already have its final
+ * row. The tracker's events are stored within seconds (journal group commit); history imports, backdated API events
+ * and a journal replay after a long outage are late.
+ */
+export const LATE_EVENT_AFTER_MS = 5 * 60_000;
+
+/**
+ * A visit's final row: the merge of all its rollup rows (the same argMin / argMax states a query would merge), with
+ * plain columns, so a query over whole visits reads one narrow row per visit instead of regrouping 15-minute pieces.
+ * The minmax index on `end` lets the query find the visits that cross a range's start without reading the table.
+ */
+function finishedVisitsDdl(database: string): string {
+  const attributes = ROLLUP_VISIT_ATTRIBUTES.map(([name]) => `  a_${name} LowCardinality(String),`);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${finishedVisitTables(database).visits} (`,
+    '  site_id UInt32,',
+    '  session_id UInt64,',
+    '  visitor_id UInt64,',
+    "  start DateTime64(3, 'UTC'),",
+    "  end DateTime64(3, 'UTC'),",
+    '  events UInt64,',
+    '  pageviews UInt64,',
+    '  interactions UInt64,',
+    '  entry_page String,',
+    '  exit_page String,',
+    ...attributes,
+    '  INDEX end_minmax end TYPE minmax GRANULARITY 1',
+    ')',
+    'ENGINE = MergeTree',
+    'PARTITION BY toYYYYMM(start)',
+    'ORDER BY (site_id, start)',
+  ].join('\n');
+}
+
+/** Latest flag per visit after merges; the finishing job removes the flags it has handled. */
+function lateVisitsDdl(database: string): string {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${finishedVisitTables(database).lateVisits} (`,
+    '  site_id UInt32,',
+    '  session_id UInt64,',
+    "  flagged_at DateTime64(3, 'UTC')",
+    ')',
+    'ENGINE = ReplacingMergeTree(flagged_at)',
+    'ORDER BY (site_id, session_id)',
+  ].join('\n');
+}
+
+/**
+ * Flags the visits of counted events that arrive late, judged by the engine's clock at insert, whichever node
+ * or path inserts them (tracker, API, import, journal replay).
+ */
+function lateVisitsViewDdl(database: string): string {
+  const db = assertDatabaseName(database);
+  return [
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.late_visits_mv TO ${finishedVisitTables(db).lateVisits} AS`,
+    'SELECT site_id, session_id, now64(3) AS flagged_at',
+    `FROM ${db}.events`,
+    `WHERE is_bot = 0 AND name != 'engagement' AND ts < now64(3) - toIntervalMillisecond(${LATE_EVENT_AFTER_MS})`,
+    'GROUP BY site_id, session_id',
+  ].join('\n');
+}
+
+/** Append-only; the largest watermark wins (ReplacingMergeTree keeps only it after merges). */
+function visitProgressDdl(database: string): string {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${finishedVisitTables(database).progress} (`,
+    "  finished_before DateTime('UTC'),",
+    "  recorded_at DateTime64(3, 'UTC') DEFAULT now64(3)",
+    ')',
+    'ENGINE = ReplacingMergeTree(finished_before)',
+    'ORDER BY tuple()',
+  ].join('\n');
+}
+
+function visitsRebuildDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${finishedVisitTables(database).rebuild} (site_id UInt32, session_id UInt64, start_day UInt32) ENGINE = MergeTree ORDER BY (site_id, start_day)`;
+}
+
+/**
+ * Existing data gets its final rows from the finishing job: every visit so far is flagged as late, and the
+ * watermark starts at the current finishing point, so queries stay exact (they regroup flagged visits) while the job
+ * works through the history in the background. Emptying first makes a rerun after a crash start over.
+ */
+async function backfillFinishedVisits(runner: SqlRunner, database: string): Promise<void> {
+  const tables = finishedVisitTables(database);
+  await runner.command(`TRUNCATE TABLE ${tables.visits}`);
+  await runner.command(`TRUNCATE TABLE ${tables.lateVisits}`);
+  await runner.command(
+    `INSERT INTO ${tables.lateVisits} (site_id, session_id, flagged_at) SELECT DISTINCT site_id, session_id, now64(3) FROM ${sessionsRollupTable(database)}`,
+  );
+  await runner.command(
+    `INSERT INTO ${tables.progress} (finished_before) SELECT toStartOfFifteenMinutes(now() - toIntervalMillisecond({lag:UInt32}))`,
+    { lag: LATE_EVENT_AFTER_MS + SESSION_TIMEOUT_MS },
+  );
 }
