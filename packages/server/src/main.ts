@@ -21,6 +21,7 @@ import { registerIngestRoutes } from './ingest/routes.js';
 import { createIngestService } from './ingest/service.js';
 import { createShieldCache } from './ingest/steps/shields.js';
 import { registerTrackerRoutes } from './ingest/tracker-routes.js';
+import { FINISH_VISITS_INTERVAL_MS, finishVisitsOnce } from './jobs/finish-visits.js';
 import { createSaltService, SALT_ROTATION_INTERVAL_MS } from './jobs/salt-rotation.js';
 import { createScheduler } from './jobs/scheduler.js';
 import type { Logger } from './logging.js';
@@ -142,6 +143,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const salts = createSaltService({ salts: stores.meta.salts, now: Date.now });
     await salts.rotate();
     scheduler.every('salt-rotation', SALT_ROTATION_INTERVAL_MS, () => salts.rotate());
+    scheduler.every(
+      'finish-visits',
+      FINISH_VISITS_INTERVAL_MS,
+      async () => {
+        const report = await finishVisitsOnce({ events: stores.events, state: stores.state });
+        if (report !== undefined && (report.rebuiltDays > 0 || report.replacedRows))
+          logger.info(report, 'finished visits rebuilt after late events');
+      },
+      { runNow: true },
+    );
 
     const geo = createGeoLocator({ countryHeader: config.countryHeader });
     geo.preload();

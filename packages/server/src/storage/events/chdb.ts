@@ -148,7 +148,18 @@ export function createChdbEventStore(options: ChdbEventStoreOptions): EventStore
     },
 
     storedEventIds: (rows) => findStoredEventIds(store, eventsTable, rows),
-    finishVisits: (finishOptions) => finishVisits(store, database, finishOptions),
+    // On a reader: a catch-up after an import runs for minutes and must not hold event inserts back on the writer.
+    finishVisits: (finishOptions) =>
+      finishVisits(
+        {
+          query: (sql, params) => store.query(sql, params),
+          command: async (sql, params) => {
+            await run(pickReader(), (session) => execute(session, sql, params));
+          },
+        },
+        database,
+        finishOptions,
+      ),
 
     async query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]> {
       const result = await run(pickReader(), (session) => execute(session, sql, params));
