@@ -17,8 +17,9 @@ import { isTimeDimension, StatsQueryError } from './query.js';
  * Compiles a query the planner sent to the visit rollup (`sessions_15m`) into one SELECT with bound parameters.
  * The rollup's rows are (site, 15-minute bucket, visit) pieces; the buckets inside the range are merged per visit
  * (`sessions`), which gives each visit exactly what raw events inside the range give it: first and last event, counts,
- * entry and exit page and attributes from their argMin / argMax states (compile.ts defines the same from events). From there
- * the figures follow the raw compiler's definitions:
+ * entry and exit page and attributes from their argMin / argMax states (compile.ts defines the same from events). A
+ * finished visit wholly inside the range is read from its final row in `visits` instead, which holds the same merge
+ * (see visitsCtes). From there the figures follow the raw compiler's definitions:
  * - visitors are distinct visitor ids, visits are visits, pageviews and events are sums over the visits;
  * - bounce rate, visit duration and views per visit average over visits;
  * - over time, visitors and pageviews count in the bucket of each event (each rollup row lies in one answer bucket,
