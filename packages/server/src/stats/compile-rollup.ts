@@ -1,4 +1,4 @@
-import type { FinishedVisitTables } from '../storage/events/schema.js';
+import { FINISHED_VISIT_MERGE, type FinishedVisitTables } from '../storage/events/schema.js';
 import type { CompiledQuery, CompileOptions, Context } from './compile.js';
 import {
   and,
@@ -40,12 +40,15 @@ function finishedColumnOf(dimension: VisitDimension): string {
   return `a_${dimension.slice('visit:'.length)}`;
 }
 
-/** A visit dimension's value, merged from the argMin / argMax states of the visit's rollup rows. */
-function rollupColumnOf(dimension: VisitDimension): string {
-  if (dimension === 'visit:entry_page') return 'argMinMerge(entry_page)';
-  if (dimension === 'visit:exit_page') return 'argMaxMerge(exit_page)';
-  return `argMinMerge(${finishedColumnOf(dimension)})`;
-}
+/** The visit columns every rollup query carries: final-row column → name in `sessions`. */
+const VISIT_FIGURES: readonly (readonly [column: string, alias: string])[] = [
+  ['visitor_id', 'visitor_id'],
+  ['start', 's_start'],
+  ['end', 's_end'],
+  ['pageviews', 's_pageviews'],
+  ['events', 's_events'],
+  ['interactions', 's_interactions'],
+];
 
 /** Aggregates over `matched` (one row per visit) by the grouped column they produce. */
 const VISIT_AGGREGATES: Record<string, string> = {
@@ -97,8 +100,10 @@ function visitsCtes(
   const { siteParam, fromParam, toParam, inRange } = sql;
   const from = `toDateTime(${fromParam}, 'UTC')`;
   const to = `toDateTime(${toParam}, 'UTC')`;
-  const finishedAttributes = dimensions.map((d) => `, ${finishedColumnOf(d)} AS ${visitColumn(d)}`).join('');
-  const regroupedAttributes = dimensions.map((d) => `, ${rollupColumnOf(d)} AS ${visitColumn(d)}`).join('');
+  const columns = [...VISIT_FIGURES, ...dimensions.map((d) => [finishedColumnOf(d), visitColumn(d)] as const)];
+  const finished = columns.map(([column, alias]) => `${column} AS ${alias}`).join(', ');
+  // The same merge the finishing job writes into a final row (schema.ts), over the pieces inside the range.
+  const regrouped = columns.map(([column, alias]) => `${FINISHED_VISIT_MERGE.get(column)} AS ${alias}`).join(', ');
   // Each part is a separate read on a key range (an OR of ranges would read the whole site): visits with recent
   // pieces, visits flagged late, and the final rows crossing either end of the range.
   return [
@@ -108,12 +113,10 @@ function visitsCtes(
     `regrouped_ids AS (SELECT session_id FROM unsettled UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
       `WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
       `WHERE site_id = ${siteParam} AND start < ${to} AND end >= ${to})`,
-    `sessions AS (SELECT session_id, visitor_id, start AS s_start, end AS s_end, pageviews AS s_pageviews, ` +
-      `events AS s_events, interactions AS s_interactions${finishedAttributes} FROM ${visitTables.visits} ` +
-      `WHERE site_id = ${siteParam} AND start >= ${from} AND end < ${to} AND session_id NOT IN (SELECT session_id FROM unsettled) ` +
-      'UNION ALL SELECT session_id, min(visitor_id) AS visitor_id, min(first_ts) AS s_start, max(last_ts) AS s_end, ' +
-      'sum(pageviews) AS s_pageviews, sum(events) AS s_events, sum(interactions) AS s_interactions' +
-      `${regroupedAttributes} FROM ${rollupTable} WHERE ${inRange} AND session_id IN (SELECT session_id FROM regrouped_ids) GROUP BY session_id)`,
+    `sessions AS (SELECT session_id, ${finished} FROM ${visitTables.visits} WHERE site_id = ${siteParam} ` +
+      `AND start >= ${from} AND end < ${to} AND session_id NOT IN (SELECT session_id FROM unsettled) ` +
+      `UNION ALL SELECT session_id, ${regrouped} FROM ${rollupTable} WHERE ${inRange} ` +
+      'AND session_id IN (SELECT session_id FROM regrouped_ids) GROUP BY session_id)',
   ];
 }
 

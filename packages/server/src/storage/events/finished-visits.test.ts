@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../domain/event.js';
-import { finishVisitsOnce } from '../../jobs/finish-visits.js';
 import { parseStatsQuery } from '../../stats/query.js';
 import { runStatsQuery } from '../../stats/run.js';
-import { createMemoryStateStore } from '../state/memory.js';
 import { createChdbEventStore } from './chdb.js';
 import { sampleEventRow } from './event-row.fixture.js';
 import type { EventStore } from './event-store.js';
@@ -16,7 +14,7 @@ import { finishedVisitTables } from './schema.js';
 /**
  * The finishing job on a real chDB store: final rows for visits that stopped growing, none for open ones, late
  * events rebuilding their visit, a visit growing after it was finished replaced rather than doubled, and the stats
- * answers equal to raw events in each of those states.
+ * answers equal to raw events in each of those states. The scheduled job's lease is tested in jobs/finish-visits.test.ts.
  */
 
 const MINUTE = 60_000;
@@ -179,34 +177,5 @@ describe('finishing visits', () => {
     ]);
     const after = await answers(other, ...range);
     expect(after.planned).toEqual(after.raw);
-  });
-});
-
-describe('the scheduled job', () => {
-  it('runs on one node at a time: a second caller finds the lease taken', async () => {
-    const state = createMemoryStateStore();
-    let release: () => void = () => {};
-    let runs = 0;
-    const events = {
-      finishVisits: async () => {
-        runs++;
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        return { finishedBefore: 0, rebuiltDays: 0, replacedRows: false };
-      },
-    };
-    const first = finishVisitsOnce({ events, state });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await finishVisitsOnce({ events, state })).toBeUndefined();
-    release();
-    expect(await first).toEqual({ finishedBefore: 0, rebuiltDays: 0, replacedRows: false });
-    // Released: the next run goes ahead.
-    const next = finishVisitsOnce({ events, state });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    release();
-    await next;
-    expect(runs).toBe(2);
-    await state.close();
   });
 });

@@ -1,10 +1,10 @@
 import { SESSION_TIMEOUT_MS } from '../../domain/event.js';
 import {
   assertDatabaseName,
+  FINISHED_VISIT_MERGE,
   finishedVisitTables,
   LATE_EVENT_AFTER_MS,
   ROLLUP_BUCKET_MS,
-  ROLLUP_VISIT_ATTRIBUTES,
   type SqlRunner,
   sessionsRollupTable,
 } from './schema.js';
@@ -56,21 +56,7 @@ const DAY_MS = 86_400_000;
 const REBUILD_CHUNK_DAYS = 7;
 
 /** The merge of a visit's rollup rows into its final row, in the column order of the `visits` table. */
-function mergedVisitColumns(): string {
-  return [
-    'site_id',
-    'session_id',
-    'min(visitor_id)',
-    'min(first_ts)',
-    'max(last_ts)',
-    'sum(events)',
-    'sum(pageviews)',
-    'sum(interactions)',
-    'argMinMerge(entry_page)',
-    'argMaxMerge(exit_page)',
-    ...ROLLUP_VISIT_ATTRIBUTES.map(([name]) => `argMinMerge(a_${name})`),
-  ].join(', ');
-}
+const MERGED_VISIT_COLUMNS = ['site_id', 'session_id', ...FINISHED_VISIT_MERGE.values()].join(', ');
 
 const floorToBucket = (ms: number) => Math.floor(ms / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -131,7 +117,7 @@ export async function finishVisits(
   const replacedRows = Number(staleCount!.n) > 0;
   if (replacedRows) await runner.command(`DELETE FROM ${tables.visits} WHERE ${stale}`, params);
 
-  const insert = `INSERT INTO ${tables.visits} SELECT ${mergedVisitColumns()} FROM ${rollup}`;
+  const insert = `INSERT INTO ${tables.visits} SELECT ${MERGED_VISIT_COLUMNS} FROM ${rollup}`;
   let rebuiltDays = 0;
   for (const [site, list] of daysBySite) {
     for (let i = 0; i < list.length; ) {

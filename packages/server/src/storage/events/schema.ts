@@ -391,6 +391,23 @@ export function finishedVisitTables(database: string): FinishedVisitTables {
 export const LATE_EVENT_AFTER_MS = 5 * 60_000;
 
 /**
+ * The columns of a visit's final row after (site_id, session_id), in table order, each with how the visit's rollup rows
+ * merge into it. The finishing job writes exactly this merge, and a query regrouping a visit from its rollup rows
+ * computes the same, so the two paths cannot drift apart.
+ */
+export const FINISHED_VISIT_MERGE: ReadonlyMap<string, string> = new Map([
+  ['visitor_id', 'min(visitor_id)'],
+  ['start', 'min(first_ts)'],
+  ['end', 'max(last_ts)'],
+  ['events', 'sum(events)'],
+  ['pageviews', 'sum(pageviews)'],
+  ['interactions', 'sum(interactions)'],
+  ['entry_page', 'argMinMerge(entry_page)'],
+  ['exit_page', 'argMaxMerge(exit_page)'],
+  ...ROLLUP_VISIT_ATTRIBUTES.map(([name]): [string, string] => [`a_${name}`, `argMinMerge(a_${name})`]),
+]);
+
+/**
  * A visit's final row: the merge of all its rollup rows (the same argMin / argMax states a query would merge), with
  * plain columns, so a query over whole visits reads one narrow row per visit instead of regrouping 15-minute pieces.
  * The minmax index on `end` lets the query find the visits that cross a range's start without reading the table.
