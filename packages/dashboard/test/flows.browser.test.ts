@@ -122,7 +122,7 @@ describe('a new instance, its first user and first site', () => {
   it('adds a site and shows its snippet with a live installation check that turns green at the first visit', async () => {
     const { page, problems } = owner;
     await page.getByLabel('Domain').fill(`https://${SITE_HOST}/some/page`);
-    await expect(page.getByText(`Will be added as ${SITE_HOST}`).isVisible()).resolves.toBe(true);
+    await page.getByText(`Will be added as ${SITE_HOST}`).waitFor();
     await page.getByLabel('Time zone').selectOption('Europe/Berlin');
     await page.getByRole('button', { name: 'Add site' }).click();
     await page.getByRole('heading', { name: `Install Sightline on ${SITE_HOST}` }).waitFor();
@@ -219,7 +219,7 @@ describe('reading the dashboard', () => {
     await expect(page.locator('.line-chart svg path.chart-line').count()).resolves.toBe(1);
     await expect(page.locator('.line-chart svg path.chart-line-comparison').count()).resolves.toBe(1);
     for (const card of ['Sources', 'Pages', 'Locations', 'Devices', 'Goals & events']) {
-      await expect(page.getByRole('heading', { name: card, exact: true }).isVisible()).resolves.toBe(true);
+      await page.getByRole('heading', { name: card, exact: true }).waitFor();
     }
     for (const viewport of [DESKTOP, PHONE]) {
       for (const scheme of ['light', 'dark'] as const) {
@@ -471,7 +471,8 @@ describe('sharing and signing in again', () => {
     await page.getByLabel('Authentication code').fill(backupCode);
     await page.getByRole('button', { name: 'Verify and sign in' }).click();
     await page.getByRole('heading', { name: 'Sites' }).waitFor();
-    await expect(page.getByText(SITE_HOST).first().isVisible()).resolves.toBe(true);
+    // The list loads after the heading: wait for the row rather than look once.
+    await page.getByText(SITE_HOST).first().waitFor();
     expect(problems).toEqual([]);
   });
 });

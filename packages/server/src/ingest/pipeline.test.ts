@@ -360,8 +360,9 @@ describe('ingest pipeline', () => {
       }),
       { numRuns: 160 },
     );
-    // the property means something only if plenty of generated events made it to a row
-    expect(rowsChecked).toBeGreaterThan(30);
+    // The property means something only if generated events made it to a row. About a fifth do (fast-check picks a
+    // new seed each run): 10 leaves room, where 30 sat near the average and failed now and then.
+    expect(rowsChecked).toBeGreaterThan(10);
     // and whatever a wire body holds, parsed first
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.object({ maxDepth: 2 })), async (body) => {
