@@ -21,6 +21,7 @@ import { addCalendarDays, localDateOf } from '../../packages/server/src/stats/gr
 import { planStatsQuery } from '../../packages/server/src/stats/planner.js';
 import { parseStatsQuery } from '../../packages/server/src/stats/query.js';
 import { runStatsQuery, type StatsDeps } from '../../packages/server/src/stats/run.js';
+import { createVisitSnapshots } from '../../packages/server/src/stats/visit-snapshot.js';
 import { createChdbEventStore } from '../../packages/server/src/storage/events/chdb.js';
 import type { EventStore } from '../../packages/server/src/storage/events/event-store.js';
 import { BENCH_END_MS, LARGEST_SITE_ID, loadGeneratedEvents } from './load-events.js';
@@ -211,12 +212,15 @@ async function main(): Promise<void> {
 
     const site = { id: LARGEST_SITE_ID, timezone: options.timezone };
     const now = BENCH_END_MS + 86_400_000;
+    // As the server's stats routes do: the queries of one dashboard load share their snapshot of finished visits.
+    const visitSnapshots = createVisitSnapshots();
     const deps = (path: Path): StatsDeps => ({
       store,
       site,
       goals: BENCH_GOALS,
       now,
       useRollups: path === 'planned',
+      visitSnapshots,
     });
     const run = (query: NamedQuery, dateRange: [string, string], path: Path) =>
       runStatsQuery(deps(path), parseStatsQuery(query.body(dateRange)));

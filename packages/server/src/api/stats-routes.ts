@@ -9,6 +9,7 @@ import {
   buildSiteExport,
   type CacheStatus,
   cachedStatsQuery,
+  createVisitSnapshots,
   type DateRangeInput,
   exportCsv,
   parseDateRange,
@@ -23,6 +24,7 @@ import {
   statsInputErrorOf,
   topPropKeys,
   toStatsGoals,
+  type VisitSnapshots,
 } from '../stats/index.js';
 import type { ApiContext } from './context.js';
 import { resolveShare } from './share-access.js';
@@ -111,6 +113,8 @@ const ShareParams = Type.Object({ slug: Type.String({ maxLength: 300 }) });
 const documentOnly = () => () => true;
 
 export async function registerStatsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  // The widgets of one dashboard load share what their rollup queries read about finished visits.
+  const visitSnapshots = createVisitSnapshots();
   const shareThrottle = createIpThrottle({
     state: ctx.state,
     limitPerMinute: SHARE_REQUESTS_PER_MINUTE,
@@ -149,12 +153,18 @@ export async function registerStatsRoutes(app: FastifyInstance, ctx: ApiContext)
       reply.header('cache-control', 'private, no-store');
       done(null, payload);
     });
-    registerFamily(scope, ctx, memberGate, ['stats']);
-    registerFamily(scope, ctx, shareGate, ['stats (shared links)']);
+    registerFamily(scope, ctx, visitSnapshots, memberGate, ['stats']);
+    registerFamily(scope, ctx, visitSnapshots, shareGate, ['stats (shared links)']);
   });
 }
 
-function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags: string[]): void {
+function registerFamily(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  visitSnapshots: VisitSnapshots,
+  gate: Gate,
+  tags: string[],
+): void {
   const shared = gate.prefix !== '/api';
   const params = shared ? { params: ShareParams } : {};
   // Under a share link the site is the link's: site_id is not part of the documented input there.
@@ -181,7 +191,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
     },
     async (request, reply) => {
       const { access, query } = await admitQuery(gate, request);
-      const answer = await answerQuery(ctx, access.site, query);
+      const answer = await answerQuery(ctx, visitSnapshots, access.site, query);
       return reply.header('x-sightline-cache', answer.cache).send(answer.response);
     },
   );
@@ -260,7 +270,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
     },
     async (request, reply) => {
       const { access, query } = await admitQuery(gate, request);
-      const answer = await answerQuery(ctx, access.site, query);
+      const answer = await answerQuery(ctx, visitSnapshots, access.site, query);
       const [from, to] = answer.response.query.date_range;
       const grouping = query.dimensions.length > 0 ? query.dimensions.join('_') : 'aggregate';
       reply.header('x-sightline-cache', answer.cache);
@@ -291,7 +301,7 @@ function registerFamily(app: FastifyInstance, ctx: ApiContext, gate: Gate, tags:
       const { site } = fixed ?? (await gate.siteFor(request, queryField(request, 'site_id')));
       const goals = toStatsGoals(await ctx.meta.goals.listForSite(site.id));
       const exported = await clientErrors(() =>
-        buildSiteExport({ store: ctx.events, site, goals, now: ctx.now() }, dateRange),
+        buildSiteExport({ store: ctx.events, site, goals, now: ctx.now(), visitSnapshots }, dateRange),
       );
       const [from, to] = exported.dateRange;
       return sendAttachment(
@@ -365,6 +375,7 @@ async function admitQuery(gate: Gate, request: FastifyRequest): Promise<{ access
 
 async function answerQuery(
   ctx: ApiContext,
+  visitSnapshots: VisitSnapshots,
   site: Site,
   query: StatsQuery,
 ): Promise<{ response: StatsResponse; cache: CacheStatus }> {
@@ -372,7 +383,7 @@ async function answerQuery(
   const now = ctx.now();
   return clientErrors(() =>
     cachedStatsQuery(ctx.state, { site, query, goals, now }, () =>
-      runStatsQuery({ store: ctx.events, site, goals, now }, query),
+      runStatsQuery({ store: ctx.events, site, goals, now, visitSnapshots }, query),
     ),
   );
 }

@@ -10,8 +10,9 @@ import {
   visitColumn,
   visitDimensionsOf,
 } from './compile.js';
-import type { Metric, TimeDimension, VisitDimension } from './query.js';
+import type { Metric, StatsQuery, TimeDimension, VisitDimension } from './query.js';
 import { isTimeDimension, StatsQueryError } from './query.js';
+import type { VisitSnapshot } from './visit-snapshot.js';
 
 /**
  * Compiles a query the planner sent to the visit rollup (`sessions_15m`) into one SELECT with bound parameters.
@@ -31,6 +32,20 @@ export interface RollupCompileOptions extends Omit<CompileOptions, 'eventsTable'
   rollupTable: string;
   /** The finished visits beside it (storage/events/finished-visits.ts). */
   visitTables: Pick<FinishedVisitTables, 'visits' | 'lateVisits' | 'progress'>;
+  /**
+   * What was read about the finished visits for this site and range (visit-snapshot.ts), written into the query as
+   * literals. Without it the query finds the same visits with subqueries, which costs more to plan.
+   */
+  snapshot?: VisitSnapshot;
+}
+
+/**
+ * True when the query reads visits (`sessions`), and so wants a snapshot; a time series without filters or visit
+ * averages reads the rollup's rows alone.
+ */
+export function rollupReadsVisits(query: Pick<StatsQuery, 'metrics' | 'dimensions' | 'filters'>): boolean {
+  if (!query.dimensions.some(isTimeDimension) || query.filters.length > 0) return true;
+  return query.metrics.some((metric) => !['visitors', 'pageviews', 'events'].includes(metric));
 }
 
 /** A visit dimension's column in the finished visits table. */
@@ -93,30 +108,43 @@ function columnsOf(metric: Metric): string[] {
  */
 function visitsCtes(
   options: RollupCompileOptions,
-  sql: { siteParam: string; fromParam: string; toParam: string; inRange: string },
+  sql: { params: Params; siteParam: string; fromParam: string; toParam: string; inRange: string },
   dimensions: VisitDimension[],
 ): string[] {
-  const { rollupTable, visitTables } = options;
-  const { siteParam, fromParam, toParam, inRange } = sql;
+  const { rollupTable, visitTables, snapshot } = options;
+  const { params, siteParam, fromParam, toParam, inRange } = sql;
   const from = `toDateTime(${fromParam}, 'UTC')`;
   const to = `toDateTime(${toParam}, 'UTC')`;
   const columns = [...VISIT_FIGURES, ...dimensions.map((d) => [finishedColumnOf(d), visitColumn(d)] as const)];
   const finished = columns.map(([column, alias]) => `${column} AS ${alias}`).join(', ');
   // The same merge the finishing job writes into a final row (schema.ts), over the pieces inside the range.
   const regrouped = columns.map(([column, alias]) => `${FINISHED_VISIT_MERGE.get(column)} AS ${alias}`).join(', ');
-  // Each part is a separate read on a key range (an OR of ranges would read the whole site): visits with recent
-  // pieces, visits flagged late, and the final rows crossing either end of the range.
+  const listed = (ids: readonly bigint[] | undefined, read: string) =>
+    ids === undefined ? `session_id IN (${read})` : `session_id IN ${params.add(ids, 'Array(UInt64)')}`;
+  // Each read is a separate one on a key range (an OR of ranges would read the whole site): visits with recent
+  // pieces, visits flagged late, and the final rows crossing either end of the range. A snapshot lists the last two.
+  const watermark =
+    snapshot === undefined
+      ? 'finished_before'
+      : `toDateTime(${params.add(snapshot.finishedBeforeSec, 'UInt32')}, 'UTC')`;
+  const recent = `SELECT session_id FROM ${rollupTable} WHERE site_id = ${siteParam} AND bucket >= ${watermark}`;
+  const flagged = listed(
+    snapshot?.flagged,
+    `SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam}`,
+  );
+  const crossing = listed(
+    snapshot?.crossing,
+    `SELECT session_id FROM ${visitTables.visits} WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} ` +
+      `UNION ALL SELECT session_id FROM ${visitTables.visits} WHERE site_id = ${siteParam} AND start < ${to} AND end >= ${to}`,
+  );
   return [
-    `(SELECT max(finished_before) FROM ${visitTables.progress}) AS finished_before`,
-    `unsettled AS (SELECT session_id FROM ${rollupTable} WHERE site_id = ${siteParam} AND bucket >= finished_before ` +
-      `UNION ALL SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam})`,
-    `regrouped_ids AS (SELECT session_id FROM unsettled UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
-      `WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} UNION ALL SELECT session_id FROM ${visitTables.visits} ` +
-      `WHERE site_id = ${siteParam} AND start < ${to} AND end >= ${to})`,
+    ...(snapshot === undefined
+      ? [`(SELECT max(finished_before) FROM ${visitTables.progress}) AS finished_before`]
+      : []),
     `sessions AS (SELECT session_id, ${finished} FROM ${visitTables.visits} WHERE site_id = ${siteParam} ` +
-      `AND start >= ${from} AND end < ${to} AND session_id NOT IN (SELECT session_id FROM unsettled) ` +
+      `AND start >= ${from} AND end < ${to} AND NOT ${flagged} AND session_id NOT IN (${recent}) ` +
       `UNION ALL SELECT session_id, ${regrouped} FROM ${rollupTable} WHERE ${inRange} ` +
-      'AND session_id IN (SELECT session_id FROM regrouped_ids) GROUP BY session_id)',
+      `AND (${flagged} OR ${crossing} OR session_id IN (${recent})) GROUP BY session_id)`,
   ];
 }
 
@@ -138,7 +166,7 @@ export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';
 
   const dimensionsUsed = [...visitDimensionsOf(query)];
-  const ctes = [...visitsCtes(options, { siteParam, fromParam, toParam, inRange }, dimensionsUsed)];
+  const ctes = [...visitsCtes(options, { params, siteParam, fromParam, toParam, inRange }, dimensionsUsed)];
   // Visits without a pageview have no entry or exit page and stay out of those breakdowns (as in compile.ts).
   const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
   ctes.push(

@@ -64,7 +64,10 @@ export const MAX_UNPAGINATED_ROWS = 10_000;
 export class Params {
   readonly values: QueryParams = {};
   private next = 0;
-  add(value: string | number | readonly string[], type: 'String' | 'UInt32' | 'Int64' | 'Array(String)'): string {
+  add(
+    value: string | number | readonly string[] | readonly bigint[],
+    type: 'String' | 'UInt32' | 'Int64' | 'Array(String)' | 'Array(UInt64)',
+  ): string {
     const name = `p${this.next++}`;
     this.values[name] = value;
     return `{${name}:${type}}`;

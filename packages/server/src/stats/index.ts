@@ -40,3 +40,5 @@ export type {
 export { csvCell, exportCsv, roundMetric, runFunnel, runRealtime, runStatsQuery } from './run.js';
 export type { SiteExport } from './site-export.js';
 export { buildSiteExport, SITE_EXPORT_FILES } from './site-export.js';
+export type { VisitSnapshots } from './visit-snapshot.js';
+export { createVisitSnapshots } from './visit-snapshot.js';

@@ -1,12 +1,13 @@
 import type { EventStore } from '../storage/events/event-store.js';
 import type { CompiledQuery, FunnelDefinition, Goal, StatsSite } from './compile.js';
 import { compileFunnel, compileRealtime, compileStatsQuery, REALTIME_SERIES_MINUTES } from './compile.js';
-import { compileRollupQuery } from './compile-rollup.js';
+import { compileRollupQuery, rollupReadsVisits } from './compile-rollup.js';
 import type { ResolvedDateRange } from './date-range.js';
 import { describeRange, granularityFor, resolveComparisonRange, resolveDateRange, timeLabels } from './date-range.js';
 import { planStatsQuery } from './planner.js';
 import type { DateRangeInput, Filter, Metric, StatsQuery } from './query.js';
 import { isTimeDimension } from './query.js';
+import { readVisitSnapshot, type VisitSnapshots } from './visit-snapshot.js';
 
 /**
  * Runs a parsed StatsQuery against the event store and shapes Plausible's v2 response:
@@ -25,6 +26,11 @@ export interface StatsDeps {
    * Default: the planner uses the visit rollup whenever it answers a query exactly (planner.ts).
    */
   useRollups?: boolean;
+  /**
+   * Shares what rollup queries read about finished visits among the queries of one dashboard load
+   * (visit-snapshot.ts). Without it each query reads its own.
+   */
+  visitSnapshots?: VisitSnapshots;
 }
 
 export type DimensionValue = string;
@@ -75,12 +81,14 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
       ? undefined
       : timeLabels(range, granularityFor(granularityDimension, range), site.timezone);
 
-  const main = compile(deps, query, range, true);
   const comparisonRange =
     query.include.comparisons === undefined
       ? undefined
       : resolveComparisonRange(range, query.include.comparisons, site.timezone);
-  const comparison = comparisonRange === undefined ? undefined : compile(deps, query, comparisonRange, false);
+  const [main, comparison] = await Promise.all([
+    compile(deps, query, range, true),
+    comparisonRange === undefined ? undefined : compile(deps, query, comparisonRange, false),
+  ]);
   // Side by side: the stores run them on separate Sessions or connections.
   const [mainRows, comparisonRows] = await Promise.all([
     deps.store.query<Row>(main.sql, main.params),
@@ -127,7 +135,7 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
     meta.total_rows = mainRows.length > 0 ? Number(mainRows[0]![main.totalRowsColumn] ?? 0) : 0;
   if (query.include.totalRows && mainRows.length === 0 && query.pagination.offset > 0) {
     // Past the last page the window count is not computed; count the groups without pagination.
-    const all = compile(deps, query, range, false);
+    const all = await compile(deps, query, range, false);
     meta.total_rows = (await deps.store.query<Row>(all.sql, all.params)).length;
   }
 
@@ -164,7 +172,12 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
 }
 
 /** Plans the query for `range` (the main range and a comparison may take different paths) and compiles it. */
-function compile(deps: StatsDeps, query: StatsQuery, range: ResolvedDateRange, paginate: boolean): CompiledQuery {
+async function compile(
+  deps: StatsDeps,
+  query: StatsQuery,
+  range: ResolvedDateRange,
+  paginate: boolean,
+): Promise<CompiledQuery> {
   const plan = planStatsQuery({
     query,
     range,
@@ -172,15 +185,27 @@ function compile(deps: StatsDeps, query: StatsQuery, range: ResolvedDateRange, p
     eventsTable: deps.store.eventsTable,
     useRollups: deps.useRollups,
   });
-  if (plan.source === 'rollup')
+  if (plan.source === 'rollup') {
+    const request = {
+      store: deps.store,
+      tables: plan.visitTables,
+      siteId: deps.site.id,
+      fromSec: Math.floor(range.fromMs / 1000),
+      toSec: Math.floor(range.toMs / 1000),
+    };
+    const snapshot = rollupReadsVisits(query)
+      ? await (deps.visitSnapshots?.read(request) ?? readVisitSnapshot(request))
+      : undefined;
     return compileRollupQuery({
       query,
       site: deps.site,
       range,
       rollupTable: plan.rollupTable,
       visitTables: plan.visitTables,
+      snapshot,
       paginate,
     });
+  }
   return compileStatsQuery({
     query,
     site: deps.site,

@@ -17,7 +17,7 @@ export type EventBatch = readonly EventRow[] | EncodedEventRows;
 /** Query parameters bound by name; the SQL declares each one as `{name:Type}` (ClickHouse syntax). */
 export type QueryParams = Record<
   string,
-  string | number | bigint | boolean | null | readonly string[] | readonly number[]
+  string | number | bigint | boolean | null | readonly string[] | readonly number[] | readonly bigint[]
 >;
 
 /**

@@ -74,6 +74,21 @@ describe('inlineParams', () => {
     expect(answer).toEqual([{ a: 4294967295, b: '-9223372036854775808', c: '18446744073709551615', d: -128, e: '-1' }]);
   });
 
+  it('writes lists of integers as checked digits: 64-bit ids keep every digit, and an empty list stays typed', async () => {
+    const ids = [0n, 12705355721988630494n, 18446744073709551615n];
+    const text = inlineParams('SELECT {ids:Array(UInt64)} AS ids, has({ids:Array(UInt64)}, toUInt64(0)) AS zero', {
+      ids,
+    });
+    if (text === undefined) throw new Error('expected the list to be inlined');
+    const answer = JSON.parse((await session.queryAsync(text, { format: 'JSON' })).text()) as { data: unknown[] };
+    expect(answer.data).toEqual([{ ids: ids.map(String), zero: 1 }]);
+    const empty = inlineParams('SELECT length({ids:Array(UInt64)}) AS n', { ids: [] });
+    expect(empty).toBe('SELECT length(CAST([] AS Array(UInt64))) AS n');
+    expect(inlineParams('SELECT {ids:Array(UInt64)}', { ids: [-1n] })).toBeUndefined();
+    expect(inlineParams('SELECT {ids:Array(UInt32)}', { ids: [4294967296n] })).toBeUndefined();
+    expect(inlineParams('SELECT {ids:Array(UInt64)}', { ids: ['1); DROP'] })).toBeUndefined();
+  });
+
   it('leaves a query to binding when a value does not fit its type, so nothing wraps', () => {
     expect(inlineParams('SELECT {a:UInt32}', { a: -1 })).toBeUndefined();
     expect(inlineParams('SELECT {a:UInt8}', { a: 256 })).toBeUndefined();

@@ -10,7 +10,8 @@ import type { QueryParams } from './event-store.js';
  * - strings become `unhex('…')`: hex digits only, whatever the value holds (quotes, backslashes, NUL, `{x:String}`);
  * - integers are checked against their type's range and written as plain digits, so nothing wraps silently where
  *   binding would have refused the value;
- * - arrays of strings are lists of `unhex` literals.
+ * - arrays of strings are lists of `unhex` literals, arrays of integers lists of checked digits (the session ids a
+ *   rollup query lists, stats/visit-snapshot.ts).
  * Any other type or value (Identifier, DateTime64, a fraction for an integer, null) returns undefined and the query
  * is bound as before: the engine's own parsing and errors apply there. So does a placeholder in a SETTINGS clause,
  * which takes a bare literal where these are expressions.
@@ -49,6 +50,14 @@ function literalOf(value: QueryParams[string] | undefined, type: string): string
   if (type === 'Array(String)') {
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) return undefined;
     return value.length === 0 ? 'CAST([] AS Array(String))' : `[${(value as string[]).map(stringLiteral).join(', ')}]`;
+  }
+  const arrayOf = /^Array\((\w+)\)$/.exec(type)?.[1];
+  const element = arrayOf === undefined ? undefined : INTEGER_BITS[arrayOf];
+  if (element !== undefined) {
+    if (!Array.isArray(value)) return undefined;
+    const items = (value as unknown[]).map((item) => integerDigits(item, element.bits, element.signed));
+    if (items.some((item) => item === undefined)) return undefined;
+    return `CAST([${items.join(', ')}] AS ${type})`;
   }
   const integer = INTEGER_BITS[type];
   if (integer !== undefined) {
