@@ -122,16 +122,13 @@ function visitsCtes(
   const listed = (ids: readonly bigint[] | undefined, read: string) =>
     ids === undefined ? `session_id IN (${read})` : `session_id IN ${params.add(ids, 'Array(UInt64)')}`;
   // Each read is a separate one on a key range (an OR of ranges would read the whole site): visits with recent
-  // pieces, visits flagged late, and the final rows crossing either end of the range. A snapshot lists the last two.
+  // pieces, visits flagged late, and the final rows crossing either end of the range. A snapshot lists the last.
   const watermark =
     snapshot === undefined
       ? 'finished_before'
       : `toDateTime(${params.add(snapshot.finishedBeforeSec, 'UInt32')}, 'UTC')`;
   const recent = `SELECT session_id FROM ${rollupTable} WHERE site_id = ${siteParam} AND bucket >= ${watermark}`;
-  const flagged = listed(
-    snapshot?.flagged,
-    `SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam}`,
-  );
+  const flagged = `session_id IN (SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam})`;
   const crossing = listed(
     snapshot?.crossing,
     `SELECT session_id FROM ${visitTables.visits} WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} ` +

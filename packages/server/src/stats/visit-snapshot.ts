@@ -4,33 +4,28 @@ import type { FinishedVisitTables } from '../storage/events/schema.js';
 /**
  * What a rollup query needs to know about the finished visits before it runs, read once and written into the query as
  * literals. Why: every table a ClickHouse query names costs 1–3 ms of analysis and planning, whatever it reads, and
- * the subqueries that found these visits named six tables per query (the `unsettled` set is inlined at both of its
- * uses). At 30 days and 10 M events that was half of each visit breakdown's time. The dashboard's widgets ask about
- * the same site and range together, so one read serves them all (createVisitSnapshots).
+ * the subqueries that found the visits to regroup named six tables per query (a CTE is inlined at each of its uses).
+ * At 30 days and 10 M events that was half of each visit breakdown's time. The dashboard's widgets ask about the same
+ * site and range together, so one read serves them all (createVisitSnapshots).
  *
- * Why a snapshot a few seconds old still gives the exact answer of that moment (compile-rollup.ts visitsCtes):
+ * Why a snapshot a few seconds old still gives the exact answer (compile-rollup.ts visitsCtes):
  * - the watermark only rises, and a lower one is always safe: every visit with a piece at or after it is regrouped
  *   from its rollup pieces, which give the same figures as its final row;
- * - the query still reads the visits with pieces at or after the watermark itself, so a visit that opens, grows or
- *   is finished after the snapshot is regrouped, never counted twice nor missed;
- * - a final row crossing an end of the range keeps crossing it: events are only ever added, so a rebuild can only
- *   widen a visit.
- * What a snapshot can miss is a late event that arrives after it: until the next snapshot (at most SNAPSHOT_TTL_MS)
- * its visit keeps its old final row, so the answer is the one from just before that event. The final row cannot
- * change meanwhile: the finishing job leaves a flag to settle for minutes before it rebuilds the visit.
+ * - the query still reads two sets itself, because they change with every insert: the visits with pieces at or after
+ *   the watermark (a visit that opens, grows or is finished after the snapshot is regrouped, never counted twice nor
+ *   missed) and the visits flagged late (a back-dated event is counted as soon as it is stored);
+ * - a final row crossing an end of the range keeps crossing it: events are only ever added, so a rebuild only widens
+ *   a visit, and a final row written after the snapshot belongs to a visit in one of the two live sets.
  */
 export interface VisitSnapshot {
   /** The finishing job's watermark (epoch seconds); 0 when it has not run. */
   finishedBeforeSec: number;
-  /** Visits flagged late, or undefined when there are more than MAX_LISTED_VISITS (the query reads them itself). */
-  flagged: bigint[] | undefined;
-  /** Visits whose final row crosses the start or the end of the range, or undefined when too many. */
+  /** Visits whose final row crosses the start or the end of the range, or undefined when too many to list. */
   crossing: bigint[] | undefined;
 }
 
 /**
- * Longer lists are read by the query as subqueries instead: a list is text the engine parses per query, and a
- * fresh import flags every visit it holds until the finishing job has rebuilt them.
+ * A longer list is read by the query as a subquery instead: a list is text the engine parses per query.
  */
 export const MAX_LISTED_VISITS = 5_000;
 
@@ -41,7 +36,7 @@ const MAX_SNAPSHOTS = 1_000;
 
 export interface SnapshotRequest {
   store: Pick<EventStore, 'query'>;
-  tables: Pick<FinishedVisitTables, 'visits' | 'lateVisits' | 'progress'>;
+  tables: Pick<FinishedVisitTables, 'visits' | 'progress'>;
   siteId: number;
   /** The range in epoch seconds (whole seconds: rollup ranges lie on 15-minute boundaries). */
   fromSec: number;
@@ -52,12 +47,11 @@ export interface VisitSnapshots {
   read(request: SnapshotRequest): Promise<VisitSnapshot>;
 }
 
-/** Reads a snapshot from the store: one query, three small reads. */
+/** Reads a snapshot from the store: one query, two small reads. */
 export async function readVisitSnapshot(request: SnapshotRequest): Promise<VisitSnapshot> {
   const { store, tables } = request;
-  const [row] = await store.query<{ finished_before: number | string; flagged: string[]; crossing: string[] }>(
+  const [row] = await store.query<{ finished_before: number | string; crossing: string[] }>(
     `SELECT (SELECT toUInt32(max(finished_before)) FROM ${tables.progress}) AS finished_before,
-      (SELECT groupArray({limit:UInt32})(session_id) FROM ${tables.lateVisits} WHERE site_id = {site:UInt32}) AS flagged,
       (SELECT groupArray({limit:UInt32})(session_id) FROM (
         SELECT session_id FROM ${tables.visits} WHERE site_id = {site:UInt32}
           AND start < toDateTime({from:UInt32}, 'UTC') AND end >= toDateTime({from:UInt32}, 'UTC')
@@ -65,12 +59,11 @@ export async function readVisitSnapshot(request: SnapshotRequest): Promise<Visit
           AND start < toDateTime({to:UInt32}, 'UTC') AND end >= toDateTime({to:UInt32}, 'UTC'))) AS crossing`,
     { site: request.siteId, from: request.fromSec, to: request.toSec, limit: MAX_LISTED_VISITS + 1 },
   );
-  const listed = (ids: string[] | undefined) =>
-    ids === undefined || ids.length > MAX_LISTED_VISITS ? undefined : ids.map((id) => BigInt(id));
+  const crossing = row?.crossing;
   return {
     finishedBeforeSec: Number(row?.finished_before ?? 0),
-    flagged: listed(row?.flagged),
-    crossing: listed(row?.crossing),
+    crossing:
+      crossing === undefined || crossing.length > MAX_LISTED_VISITS ? undefined : crossing.map((id) => BigInt(id)),
   };
 }
 
