@@ -6,12 +6,22 @@ import { parseStatsQuery } from './query.js';
 import type { VisitSnapshot } from './visit-snapshot.js';
 
 const site = { id: 42, timezone: 'Asia/Kathmandu' };
-const visitTables = { visits: 'db.visits', lateVisits: 'db.late_visits', progress: 'db.visit_progress' };
+const visitTables = { visits: 'db.visits', lateVisits: 'db.late_visits' };
+const noVisitsYet: VisitSnapshot = { finishedBeforeSec: 0, crossing: [] };
 const range = resolveDateRange(['2025-03-01', '2025-03-31'], { timezone: site.timezone, now: 0 });
 
-function compile(body: Record<string, unknown>, paginate = true, snapshot?: VisitSnapshot) {
+/** `null` compiles without a snapshot. */
+function compile(body: Record<string, unknown>, paginate = true, snapshot: VisitSnapshot | null = noVisitsYet) {
   const query = parseStatsQuery({ site_id: 'example.com', metrics: ['visitors'], date_range: '7d', ...body });
-  return compileRollupQuery({ query, site, range, rollupTable: 'db.sessions_15m', visitTables, paginate, snapshot });
+  return compileRollupQuery({
+    query,
+    site,
+    range,
+    rollupTable: 'db.sessions_15m',
+    visitTables,
+    paginate,
+    snapshot: snapshot ?? undefined,
+  });
 }
 
 /** How many times the SQL names a table of the store: each costs the engine planning time. */
@@ -72,15 +82,20 @@ describe('compileRollupQuery', () => {
     expect(Object.values(unpaginated.params)).toContain(10_000);
   });
 
-  it('with a snapshot, names fewer tables of the store, and binds the listed visits and the watermark', () => {
+  it('names six tables of the store for a visit breakdown, binding the listed visits and the watermark', () => {
     const snapshot = { finishedBeforeSec: 1_740_000_000, crossing: [7n, 18446744073709551615n] };
     const listed = compile({ dimensions: ['visit:source'] }, true, snapshot);
-    expect(listed.sql).not.toContain('visit_progress');
     expect(tableReads(listed.sql)).toBe(6);
     expect(Object.values(listed.params)).toEqual(expect.arrayContaining([[7n, 18446744073709551615n], 1_740_000_000]));
     expect(listed.sql).not.toContain('18446744073709551615');
+    // A list too long to write out is read by the query itself.
     const unlisted = compile({ dimensions: ['visit:source'] }, true, { ...snapshot, crossing: undefined });
     expect(tableReads(unlisted.sql)).toBe(8);
-    expect(tableReads(compile({ dimensions: ['visit:source'] }).sql)).toBe(9);
+  });
+
+  it('reads only the rollup for a plain time series, and refuses a visit query without a snapshot', () => {
+    const series = compile({ dimensions: ['time:day'], metrics: ['visitors', 'pageviews'] }, true, null);
+    expect(tableReads(series.sql)).toBe(1);
+    expect(() => compile({ dimensions: ['visit:source'] }, true, null)).toThrow(/needs a visit snapshot/);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from './compile.js';
 import type { Metric, StatsQuery, TimeDimension, VisitDimension } from './query.js';
 import { isTimeDimension, StatsQueryError } from './query.js';
-import type { VisitSnapshot } from './visit-snapshot.js';
+import { crossingVisitsSql, type VisitSnapshot } from './visit-snapshot.js';
 
 /**
  * Compiles a query the planner sent to the visit rollup (`sessions_15m`) into one SELECT with bound parameters.
@@ -20,7 +20,7 @@ import type { VisitSnapshot } from './visit-snapshot.js';
  * (`sessions`), which gives each visit exactly what raw events inside the range give it: first and last event, counts,
  * entry and exit page and attributes from their argMin / argMax states (compile.ts defines the same from events). A
  * finished visit wholly inside the range is read from its final row in `visits` instead, which holds the same merge
- * (see visitsCtes). From there the figures follow the raw compiler's definitions:
+ * (see visitsCte). From there the figures follow the raw compiler's definitions:
  * - visitors are distinct visitor ids, visits are visits, pageviews and events are sums over the visits;
  * - bounce rate, visit duration and views per visit average over visits;
  * - over time, visitors and pageviews count in the bucket of each event (each rollup row lies in one answer bucket,
@@ -31,17 +31,17 @@ export interface RollupCompileOptions extends Omit<CompileOptions, 'eventsTable'
   /** Fully qualified rollup table (an identifier the store owns). */
   rollupTable: string;
   /** The finished visits beside it (storage/events/finished-visits.ts). */
-  visitTables: Pick<FinishedVisitTables, 'visits' | 'lateVisits' | 'progress'>;
+  visitTables: Pick<FinishedVisitTables, 'visits' | 'lateVisits'>;
   /**
    * What was read about the finished visits for this site and range (visit-snapshot.ts), written into the query as
-   * literals. Without it the query finds the same visits with subqueries, which costs more to plan.
+   * literals. Required when the query reads visits (rollupReadsVisits).
    */
   snapshot?: VisitSnapshot;
 }
 
 /**
- * True when the query reads visits (`sessions`), and so wants a snapshot; a time series without filters or visit
- * averages reads the rollup's rows alone.
+ * True when the query reads visits (`sessions`, `matched`), and so needs a snapshot; a time series without filters
+ * or visit averages reads the rollup's rows alone.
  */
 export function rollupReadsVisits(query: Pick<StatsQuery, 'metrics' | 'dimensions' | 'filters'>): boolean {
   if (!query.dimensions.some(isTimeDimension) || query.filters.length > 0) return true;
@@ -106,12 +106,13 @@ function columnsOf(metric: Metric): string[] {
  * in `visits`; every other one (crossing an end of the range, still open, or touched by a late event) is regrouped
  * from its rollup pieces inside the range, as the definition says. Both halves give the same columns.
  */
-function visitsCtes(
+function visitsCte(
   options: RollupCompileOptions,
+  snapshot: VisitSnapshot,
   sql: { params: Params; siteParam: string; fromParam: string; toParam: string; inRange: string },
   dimensions: VisitDimension[],
-): string[] {
-  const { rollupTable, visitTables, snapshot } = options;
+): string {
+  const { rollupTable, visitTables } = options;
   const { params, siteParam, fromParam, toParam, inRange } = sql;
   const from = `toDateTime(${fromParam}, 'UTC')`;
   const to = `toDateTime(${toParam}, 'UTC')`;
@@ -119,30 +120,20 @@ function visitsCtes(
   const finished = columns.map(([column, alias]) => `${column} AS ${alias}`).join(', ');
   // The same merge the finishing job writes into a final row (schema.ts), over the pieces inside the range.
   const regrouped = columns.map(([column, alias]) => `${FINISHED_VISIT_MERGE.get(column)} AS ${alias}`).join(', ');
-  const listed = (ids: readonly bigint[] | undefined, read: string) =>
-    ids === undefined ? `session_id IN (${read})` : `session_id IN ${params.add(ids, 'Array(UInt64)')}`;
-  // Each read is a separate one on a key range (an OR of ranges would read the whole site): visits with recent
-  // pieces, visits flagged late, and the final rows crossing either end of the range. A snapshot lists the last.
-  const watermark =
-    snapshot === undefined
-      ? 'finished_before'
-      : `toDateTime(${params.add(snapshot.finishedBeforeSec, 'UInt32')}, 'UTC')`;
+  // Visits with pieces at or after the watermark and visits flagged late change with every insert: read live.
+  const watermark = `toDateTime(${params.add(snapshot.finishedBeforeSec, 'UInt32')}, 'UTC')`;
   const recent = `SELECT session_id FROM ${rollupTable} WHERE site_id = ${siteParam} AND bucket >= ${watermark}`;
   const flagged = `session_id IN (SELECT session_id FROM ${visitTables.lateVisits} WHERE site_id = ${siteParam})`;
-  const crossing = listed(
-    snapshot?.crossing,
-    `SELECT session_id FROM ${visitTables.visits} WHERE site_id = ${siteParam} AND start < ${from} AND end >= ${from} ` +
-      `UNION ALL SELECT session_id FROM ${visitTables.visits} WHERE site_id = ${siteParam} AND start < ${to} AND end >= ${to}`,
-  );
-  return [
-    ...(snapshot === undefined
-      ? [`(SELECT max(finished_before) FROM ${visitTables.progress}) AS finished_before`]
-      : []),
+  const crossing =
+    snapshot.crossing === undefined
+      ? `session_id IN (${crossingVisitsSql(visitTables.visits, siteParam, from, to)})`
+      : `session_id IN ${params.add(snapshot.crossing, 'Array(UInt64)')}`;
+  return (
     `sessions AS (SELECT session_id, ${finished} FROM ${visitTables.visits} WHERE site_id = ${siteParam} ` +
-      `AND start >= ${from} AND end < ${to} AND NOT ${flagged} AND session_id NOT IN (${recent}) ` +
-      `UNION ALL SELECT session_id, ${regrouped} FROM ${rollupTable} WHERE ${inRange} ` +
-      `AND (${flagged} OR ${crossing} OR session_id IN (${recent})) GROUP BY session_id)`,
-  ];
+    `AND start >= ${from} AND end < ${to} AND NOT ${flagged} AND session_id NOT IN (${recent}) ` +
+    `UNION ALL SELECT session_id, ${regrouped} FROM ${rollupTable} WHERE ${inRange} ` +
+    `AND (${flagged} OR ${crossing} OR session_id IN (${recent})) GROUP BY session_id)`
+  );
 }
 
 /** Compiles a rollup query. The planner has checked that every part of it is one the rollup can answer. */
@@ -162,13 +153,17 @@ export function compileRollupQuery(options: RollupCompileOptions): CompiledQuery
   const groupKey = dimensionColumns.join(', ');
   const groupBy = dimensions.length > 0 ? ` GROUP BY ${groupKey}` : '';
 
-  const dimensionsUsed = [...visitDimensionsOf(query)];
-  const ctes = [...visitsCtes(options, { params, siteParam, fromParam, toParam, inRange }, dimensionsUsed)];
-  // Visits without a pageview have no entry or exit page and stay out of those breakdowns (as in compile.ts).
-  const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
-  ctes.push(
-    `matched AS (SELECT * FROM sessions WHERE ${and([byVisitPage ? 's_pageviews > 0' : '', ...query.filters.map((f) => filterSql(f, ctx))])})`,
-  );
+  const ctes: string[] = [];
+  if (rollupReadsVisits(query)) {
+    if (options.snapshot === undefined) throw new Error('A rollup query that reads visits needs a visit snapshot');
+    const sql = { params, siteParam, fromParam, toParam, inRange };
+    ctes.push(visitsCte(options, options.snapshot, sql, [...visitDimensionsOf(query)]));
+    // Visits without a pageview have no entry or exit page and stay out of those breakdowns (as in compile.ts).
+    const byVisitPage = dimensions.some((d) => d === 'visit:entry_page' || d === 'visit:exit_page');
+    ctes.push(
+      `matched AS (SELECT * FROM sessions WHERE ${and([byVisitPage ? 's_pageviews > 0' : '', ...query.filters.map((f) => filterSql(f, ctx))])})`,
+    );
+  }
 
   const needed = new Set(metrics.flatMap(columnsOf));
   let from: string;

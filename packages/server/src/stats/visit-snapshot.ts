@@ -8,7 +8,7 @@ import type { FinishedVisitTables } from '../storage/events/schema.js';
  * At 30 days and 10 M events that was half of each visit breakdown's time. The dashboard's widgets ask about the same
  * site and range together, so one read serves them all (createVisitSnapshots).
  *
- * Why a snapshot a few seconds old still gives the exact answer (compile-rollup.ts visitsCtes):
+ * Why a snapshot a few seconds old still gives the exact answer (compile-rollup.ts visitsCte):
  * - the watermark only rises, and a lower one is always safe: every visit with a piece at or after it is regrouped
  *   from its rollup pieces, which give the same figures as its final row;
  * - the query still reads two sets itself, because they change with every insert: the visits with pieces at or after
@@ -47,23 +47,35 @@ export interface VisitSnapshots {
   read(request: SnapshotRequest): Promise<VisitSnapshot>;
 }
 
+/**
+ * The final rows crossing the start or the end of a range: two reads on a key range each (an OR of the two would read
+ * the whole site). The arguments are SQL expressions of bound parameters.
+ */
+export function crossingVisitsSql(visitsTable: string, site: string, from: string, to: string): string {
+  return (
+    `SELECT session_id FROM ${visitsTable} WHERE site_id = ${site} AND start < ${from} AND end >= ${from} ` +
+    `UNION ALL SELECT session_id FROM ${visitsTable} WHERE site_id = ${site} AND start < ${to} AND end >= ${to}`
+  );
+}
+
 /** Reads a snapshot from the store: one query, two small reads. */
 export async function readVisitSnapshot(request: SnapshotRequest): Promise<VisitSnapshot> {
   const { store, tables } = request;
+  const crossing = crossingVisitsSql(
+    tables.visits,
+    '{site:UInt32}',
+    "toDateTime({from:UInt32}, 'UTC')",
+    "toDateTime({to:UInt32}, 'UTC')",
+  );
   const [row] = await store.query<{ finished_before: number | string; crossing: string[] }>(
     `SELECT (SELECT toUInt32(max(finished_before)) FROM ${tables.progress}) AS finished_before,
-      (SELECT groupArray({limit:UInt32})(session_id) FROM (
-        SELECT session_id FROM ${tables.visits} WHERE site_id = {site:UInt32}
-          AND start < toDateTime({from:UInt32}, 'UTC') AND end >= toDateTime({from:UInt32}, 'UTC')
-        UNION ALL SELECT session_id FROM ${tables.visits} WHERE site_id = {site:UInt32}
-          AND start < toDateTime({to:UInt32}, 'UTC') AND end >= toDateTime({to:UInt32}, 'UTC'))) AS crossing`,
+      (SELECT groupArray({limit:UInt32})(session_id) FROM (${crossing})) AS crossing`,
     { site: request.siteId, from: request.fromSec, to: request.toSec, limit: MAX_LISTED_VISITS + 1 },
   );
-  const crossing = row?.crossing;
+  const ids = row?.crossing;
   return {
     finishedBeforeSec: Number(row?.finished_before ?? 0),
-    crossing:
-      crossing === undefined || crossing.length > MAX_LISTED_VISITS ? undefined : crossing.map((id) => BigInt(id)),
+    crossing: ids === undefined || ids.length > MAX_LISTED_VISITS ? undefined : ids.map((id) => BigInt(id)),
   };
 }
 
