@@ -4,7 +4,7 @@ import type { FinishedVisitTables } from '../storage/events/schema.js';
 /**
  * What a rollup query needs to know about the finished visits before it runs, read once and written into the query as
  * literals. Why: every table a ClickHouse query names costs 1–3 ms of analysis and planning, whatever it reads, and
- * the subqueries that found the visits to regroup named six tables per query (a CTE is inlined at each of its uses).
+ * the subqueries that found the visits to regroup named seven tables per query (a CTE is inlined at each of its uses).
  * At 30 days and 10 M events that was half of each visit breakdown's time. The dashboard's widgets ask about the same
  * site and range together, so one read serves them all (createVisitSnapshots).
  *
