@@ -55,6 +55,13 @@ export interface CompileOptions {
   eventsTable: string;
   /** False for a comparison query: it must see every group, matched to the main rows afterwards. */
   paginate?: boolean;
+  /**
+   * True when the caller counts the conversion rate's denominator itself (run.ts reads the population's visitors
+   * from the visit rollup, see populationQuery): the query then leaves out its own count of them, a distinct count
+   * over every event in the range, and `conversion_rate` holds the visitors, which the caller divides (as the query
+   * would: visitors / population × 100). Order and pagination stay right: the denominator is the same for every row.
+   */
+  deferConversionDenominator?: boolean;
 }
 
 export const MAX_GOALS = 200;
@@ -300,17 +307,38 @@ export function compileStatsQuery(options: CompileOptions): CompiledQuery {
     joins.push(nonGoalIndexes.length > 0 ? `LEFT JOIN group_totals USING (${totalsKey})` : 'CROSS JOIN group_totals');
   }
 
-  const metricSelect = metrics.map(
-    (metric) => `${metric === 'visits' && visitsByStart ? 'x_visit_count' : metricSql(metric)} AS m_${metric}`,
-  );
+  const deferred = options.deferConversionDenominator === true;
+  const metricSelect = metrics.map((metric) => {
+    if (metric === 'visits' && visitsByStart) return 'x_visit_count AS m_visits';
+    if (metric === 'conversion_rate' && deferred) return 'x_visitors AS m_conversion_rate';
+    return `${metricSql(metric)} AS m_${metric}`;
+  });
   const totalsOf = (cte: string) => `(SELECT uniqExactIf(visitor_id, ${counted}) FROM ${cte})`;
   const scalarCtes: string[] = [];
   if (has('percentage')) scalarCtes.push(`${totalsOf('matched')} AS t_matched_visitors`);
-  if (has('conversion_rate')) scalarCtes.push(`${totalsOf('population')} AS t_population_visitors`);
+  if (has('conversion_rate') && !deferred) scalarCtes.push(`${totalsOf('population')} AS t_population_visitors`);
 
   const select = [...dimensionColumns, ...metricSelect, 'count() OVER () AS total_rows'];
   const sql = `WITH ${[...ctes, ...scalarCtes].join(',\n')}\nSELECT ${select.join(', ')}\nFROM grouped ${joins.join(' ')}`;
   return orderedAndPaginated(sql, { query, params, dimensionColumns, metrics, paginate: options.paginate });
+}
+
+/**
+ * The conversion rate's denominator as a query of its own: the visitors of the population a goal breakdown converts
+ * from (every counted event in the range under the query's filters other than goal filters). run.ts plans it like any
+ * query, so without such filters the visit rollup answers it instead of a distinct count over raw events.
+ */
+export function populationQuery(query: StatsQuery): StatsQuery {
+  return {
+    siteId: query.siteId,
+    metrics: ['visitors'],
+    dateRange: query.dateRange,
+    dimensions: [],
+    filters: query.filters.filter((f) => !mentions(f, 'event:goal')),
+    orderBy: [],
+    include: { totalRows: false, timeLabels: false, imports: false },
+    pagination: { limit: 1, offset: 0 },
+  };
 }
 
 /**

@@ -201,6 +201,42 @@ describe('runStatsQuery on chDB', () => {
     expect(bySource.results).toEqual([{ dimensions: ['Google'], metrics: [2, 100, 66.67, 49.5, 49.5] }]);
   });
 
+  it('divides conversion rates by the visitors the rollup counts, as the raw query would, in order and compared', async () => {
+    const seen: string[] = [];
+    const recording: StatsDeps['store'] = {
+      eventsTable: store.eventsTable,
+      query: (sql, params) => {
+        seen.push(sql);
+        return store.query(sql, params);
+      },
+    };
+    const body = {
+      site_id: 'example.com',
+      date_range: RANGE,
+      metrics: ['conversion_rate', 'visitors'],
+      dimensions: ['event:goal'],
+      filters: [['is', 'visit:source', ['Google']]],
+      order_by: [['conversion_rate', 'asc']],
+      include: { comparisons: { mode: 'previous_period' } },
+      pagination: { limit: 2 },
+    };
+    const planned = await runStatsQuery({ ...deps, store: recording }, parseStatsQuery(body));
+    // Google brought visitors 1 and 3 (visit E is in the comparison period and converted nowhere).
+    expect(planned.results.map(({ dimensions, metrics }) => ({ dimensions, metrics }))).toEqual([
+      { dimensions: ['Visit pricing'], metrics: [50, 1] },
+      { dimensions: ['Signup'], metrics: [100, 2] },
+    ]);
+    expect(planned.results[0]!.comparison!.metrics).toEqual([0, 0]);
+    expect(planned).toEqual(await runStatsQuery({ ...deps, useRollups: false }, parseStatsQuery(body)));
+    // The goal queries left the population's visitors to the rollup (one query per period beside them).
+    const readsEvents = (sql: string) => sql.includes(`FROM ${store.eventsTable} `);
+    const goalQueries = seen.filter(readsEvents);
+    expect(goalQueries).toHaveLength(2);
+    for (const sql of goalQueries) expect(sql).not.toContain('t_population_visitors');
+    const rollupQueries = seen.filter((sql) => !readsEvents(sql) && sql.includes('.sessions_15m'));
+    expect(rollupQueries).toHaveLength(2);
+  });
+
   it('applies visit, page, case-insensitive and regex filters', async () => {
     const fromGoogle = await ask({ metrics: ['pageviews'], filters: [['is', 'visit:source', ['Google']]] });
     expect(fromGoogle.results[0]!.metrics).toEqual([3]);

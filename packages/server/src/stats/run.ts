@@ -1,10 +1,16 @@
 import type { EventStore } from '../storage/events/event-store.js';
 import type { CompiledQuery, FunnelDefinition, Goal, StatsSite } from './compile.js';
-import { compileFunnel, compileRealtime, compileStatsQuery, REALTIME_SERIES_MINUTES } from './compile.js';
+import {
+  compileFunnel,
+  compileRealtime,
+  compileStatsQuery,
+  populationQuery,
+  REALTIME_SERIES_MINUTES,
+} from './compile.js';
 import { compileRollupQuery, rollupReadsVisits } from './compile-rollup.js';
 import type { ResolvedDateRange } from './date-range.js';
 import { describeRange, granularityFor, resolveComparisonRange, resolveDateRange, timeLabels } from './date-range.js';
-import { planStatsQuery } from './planner.js';
+import { type Plan, planStatsQuery } from './planner.js';
 import type { DateRangeInput, Filter, Metric, StatsQuery } from './query.js';
 import { isTimeDimension } from './query.js';
 import { readVisitSnapshot, type VisitSnapshots } from './visit-snapshot.js';
@@ -91,8 +97,8 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
   ]);
   // Side by side: the stores run them on separate Sessions or connections.
   const [mainRows, comparisonRows] = await Promise.all([
-    deps.store.query<Row>(main.sql, main.params),
-    comparison === undefined ? undefined : deps.store.query<Row>(comparison.sql, comparison.params),
+    read(deps, query, main),
+    comparison === undefined ? undefined : read(deps, query, comparison),
   ]);
 
   const results: StatsResultRow[] = mainRows.map((row) => ({
@@ -171,49 +177,89 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
   };
 }
 
+/** A compiled query, with the query for its conversion rate's denominator when that is counted apart. */
+interface PlannedQuery extends CompiledQuery {
+  /** The population's visitors (populationQuery), read beside the query; `read` divides conversion rates by them. */
+  population?: CompiledQuery;
+}
+
 /** Plans the query for `range` (the main range and a comparison may take different paths) and compiles it. */
 async function compile(
   deps: StatsDeps,
   query: StatsQuery,
   range: ResolvedDateRange,
   paginate: boolean,
-): Promise<CompiledQuery> {
-  const plan = planStatsQuery({
-    query,
-    range,
-    timezone: deps.site.timezone,
-    eventsTable: deps.store.eventsTable,
-    useRollups: deps.useRollups,
-  });
-  if (plan.source === 'rollup') {
-    const request = {
-      store: deps.store,
-      tables: plan.visitTables,
-      siteId: deps.site.id,
-      fromSec: Math.floor(range.fromMs / 1000),
-      toSec: Math.floor(range.toMs / 1000),
-    };
-    const snapshot = rollupReadsVisits(query)
-      ? await (deps.visitSnapshots?.read(request) ?? readVisitSnapshot(request))
-      : undefined;
-    return compileRollupQuery({
-      query,
-      site: deps.site,
+): Promise<PlannedQuery> {
+  const planFor = (planned: StatsQuery) =>
+    planStatsQuery({
+      query: planned,
       range,
-      rollupTable: plan.rollupTable,
-      visitTables: plan.visitTables,
-      snapshot,
-      paginate,
+      timezone: deps.site.timezone,
+      eventsTable: deps.store.eventsTable,
+      useRollups: deps.useRollups,
     });
-  }
-  return compileStatsQuery({
+  const plan = planFor(query);
+  if (plan.source === 'rollup') return compileForRollup(deps, query, range, plan, paginate);
+  // A goal breakdown's conversion rate divides by every visitor of its population: counted by the raw query, that is
+  // a second distinct count over every event in the range (a third of a year's goal breakdown). The visit rollup
+  // has the same number whenever it can answer the population's query, and reads it beside the breakdown.
+  const population = query.metrics.includes('conversion_rate') ? populationQuery(query) : undefined;
+  const populationPlan = population === undefined ? undefined : planFor(population);
+  const deferred = population !== undefined && populationPlan?.source === 'rollup';
+  const compiled = compileStatsQuery({
     query,
     site: deps.site,
     goals: deps.goals,
     range,
     eventsTable: deps.store.eventsTable,
     paginate,
+    deferConversionDenominator: deferred,
   });
+  if (!deferred) return compiled;
+  return { ...compiled, population: await compileForRollup(deps, population, range, populationPlan, true) };
+}
+
+async function compileForRollup(
+  deps: StatsDeps,
+  query: StatsQuery,
+  range: ResolvedDateRange,
+  plan: Extract<Plan, { source: 'rollup' }>,
+  paginate: boolean,
+): Promise<CompiledQuery> {
+  const request = {
+    store: deps.store,
+    tables: plan.visitTables,
+    siteId: deps.site.id,
+    fromSec: Math.floor(range.fromMs / 1000),
+    toSec: Math.floor(range.toMs / 1000),
+  };
+  const snapshot = rollupReadsVisits(query)
+    ? await (deps.visitSnapshots?.read(request) ?? readVisitSnapshot(request))
+    : undefined;
+  return compileRollupQuery({
+    query,
+    site: deps.site,
+    range,
+    rollupTable: plan.rollupTable,
+    visitTables: plan.visitTables,
+    snapshot,
+    paginate,
+  });
+}
+
+/** Runs a compiled query, and its population's visitors beside it when the conversion rate needs them. */
+async function read(deps: StatsDeps, query: StatsQuery, planned: PlannedQuery): Promise<Row[]> {
+  const { population } = planned;
+  const [rows, populationRows] = await Promise.all([
+    deps.store.query<Row>(planned.sql, planned.params),
+    population === undefined ? undefined : deps.store.query<Row>(population.sql, population.params),
+  ]);
+  if (population === undefined || populationRows === undefined) return rows;
+  // The same arithmetic as the query's own rate (compile.ts metricSql): visitors / population × 100.
+  const visitors = Number(populationRows[0]?.[population.metricColumns[0]!] ?? 0);
+  const column = planned.metricColumns[query.metrics.indexOf('conversion_rate')]!;
+  for (const row of rows) row[column] = visitors === 0 ? 0 : (Number(row[column]) / visitors) * 100;
+  return rows;
 }
 
 /** `all` starts at the site's first event; every other range is pure date arithmetic. */
