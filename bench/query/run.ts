@@ -192,8 +192,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options === undefined) return;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sightline-bench-query-'));
-  // Two reader Sessions, as the server runs by default.
-  const store = createChdbEventStore({ dataDir, database: 'bench_query', readers: 2 });
+  // As many reader Sessions as the server runs by default.
+  const store = createChdbEventStore({ dataDir, database: 'bench_query' });
   try {
     const migrateStarted = performance.now();
     await store.migrate();
