@@ -24,7 +24,8 @@ export interface ChdbEventStoreOptions {
   /**
    * Reader Sessions. Default 4, on 2 cores too: a dashboard query spends about half its time planning, on one thread,
    * so with only 2 Sessions a core often idles while the dashboard's other widgets wait (bench/query: the 30-day
-   * set as loaded took 209–216 ms on 2 Sessions and 165–183 ms on 4; 6 and 8 were no faster).
+   * set as loaded took 191–216 ms on 2 Sessions and 165–183 ms on 4, five alternating runs each; 6 and 8 were no
+   * faster). At 12 months on 100 M events execution dominates and 4 are no faster than 2.
    */
   readers?: number;
   /** health() gives up after this long (a busy engine answers "not ok" rather than hanging a probe). */
