@@ -179,8 +179,11 @@ export async function runStatsQuery(deps: StatsDeps, query: StatsQuery): Promise
 
 /** A compiled query, with the query for its conversion rate's denominator when that is counted apart. */
 interface PlannedQuery extends CompiledQuery {
-  /** The population's visitors (populationQuery), read beside the query; `read` divides conversion rates by them. */
-  population?: CompiledQuery;
+  /**
+   * Compiles the population's visitors query (populationQuery); `read` runs it beside the query and divides
+   * conversion rates by the answer. Compiled only when read: counting total rows past the last page never needs it.
+   */
+  population?: () => Promise<CompiledQuery>;
 }
 
 /** Plans the query for `range` (the main range and a comparison may take different paths) and compiles it. */
@@ -216,7 +219,7 @@ async function compile(
     deferConversionDenominator: deferred,
   });
   if (!deferred) return compiled;
-  return { ...compiled, population: await compileForRollup(deps, population, range, populationPlan, true) };
+  return { ...compiled, population: () => compileForRollup(deps, population, range, populationPlan, true) };
 }
 
 async function compileForRollup(
@@ -249,14 +252,17 @@ async function compileForRollup(
 
 /** Runs a compiled query, and its population's visitors beside it when the conversion rate needs them. */
 async function read(deps: StatsDeps, query: StatsQuery, planned: PlannedQuery): Promise<Row[]> {
-  const { population } = planned;
-  const [rows, populationRows] = await Promise.all([
+  const readPopulation = async (compile: () => Promise<CompiledQuery>) => {
+    const population = await compile();
+    const [row] = await deps.store.query<Row>(population.sql, population.params);
+    return Number(row?.[population.metricColumns[0]!] ?? 0);
+  };
+  const [rows, visitors] = await Promise.all([
     deps.store.query<Row>(planned.sql, planned.params),
-    population === undefined ? undefined : deps.store.query<Row>(population.sql, population.params),
+    planned.population === undefined ? undefined : readPopulation(planned.population),
   ]);
-  if (population === undefined || populationRows === undefined) return rows;
+  if (visitors === undefined) return rows;
   // The same arithmetic as the query's own rate (compile.ts metricSql): visitors / population × 100.
-  const visitors = Number(populationRows[0]?.[population.metricColumns[0]!] ?? 0);
   const column = planned.metricColumns[query.metrics.indexOf('conversion_rate')]!;
   for (const row of rows) row[column] = visitors === 0 ? 0 : (Number(row[column]) / visitors) * 100;
   return rows;
